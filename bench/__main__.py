@@ -1,0 +1,77 @@
+"""`python -m bench` (or `make bench`): every benchmark, then one table. See bench/README.md."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import platform
+import sys
+
+from bench import Result, format_table
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, about half a minute")
+    parser.add_argument("--updates", type=int, help="updates fed to each dispatcher (20000)")
+    parser.add_argument("--users", type=int, help="members already onboarded (2000)")
+    parser.add_argument("--newcomers", type=int, help="people going through consent (200)")
+    parser.add_argument("--outbox", type=int, help="notices sent with the limit raised (3000)")
+    parser.add_argument(
+        "--outbox-limited", type=int, help="notices sent at the real 30/s limit (300)"
+    )
+    parser.add_argument(
+        "--only", choices=("dispatcher", "outbox"), help="run one of the two benchmarks"
+    )
+    return parser
+
+
+def _sizes(args: argparse.Namespace) -> dict[str, int]:
+    if args.quick:
+        sizes = {"updates": 2000, "users": 200, "newcomers": 20, "outbox": 500, "limited": 90}
+    else:
+        sizes = {"updates": 20000, "users": 2000, "newcomers": 200, "outbox": 3000, "limited": 300}
+    for name, value in [
+        ("updates", args.updates),
+        ("users", args.users),
+        ("newcomers", args.newcomers),
+        ("outbox", args.outbox),
+        ("limited", args.outbox_limited),
+    ]:
+        if value is not None:
+            sizes[name] = value
+    if sizes["users"] < 1 or sizes["updates"] < 1:
+        raise SystemExit("--updates and --users must be at least 1")
+    return sizes
+
+
+async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
+    from bench import dispatcher_bench, outbox_bench
+
+    results: list[Result] = []
+    if args.only in (None, "dispatcher"):
+        results += await dispatcher_bench.run(sizes["updates"], sizes["users"], sizes["newcomers"])
+    if args.only in (None, "outbox"):
+        results += await outbox_bench.run(sizes["outbox"], sizes["limited"])
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    sizes = _sizes(args)
+    # Handlers' failures are counted in the table; their tracebacks would drown it.
+    logging.basicConfig(level=logging.CRITICAL)
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; sizes: {sizes}",
+        flush=True,
+    )
+    results = asyncio.run(_run(args, sizes))
+    print(format_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pervichka: a Telegram bot for the everyday work of a party's primary branches."""

@@ -1,0 +1,106 @@
+"""Builds the Bot and the Dispatcher and hands the dispatcher its dependencies."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.delivery import OutboxSender
+from bot.middlewares import DatabaseMiddleware, PersonMiddleware, ThrottleMiddleware
+from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
+from handlers import build_routers
+from handlers.menus import set_default_commands
+from storage.db import Database
+from storage.fsm import DatabaseStorage
+
+log = logging.getLogger(__name__)
+
+
+def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is not set")
+    if session is None:
+        session = AiohttpSession()
+        if settings.telegram_api_base:
+            session.api = TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def build_fsm_storage(
+    settings: Settings, database: Database
+) -> tuple[BaseStorage, BaseEventIsolation]:
+    """FSM state in our database by default; in Redis when several bot processes share it."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage.from_url(settings.redis_url)
+        return storage, RedisEventIsolation(storage.redis)
+    return DatabaseStorage(database), SimpleEventIsolation()
+
+
+def build_dispatcher(
+    settings: Settings,
+    database: Database,
+    *,
+    clock: Clock | None = None,
+    scheduler: Scheduler | None = None,
+    start_background: bool = True,
+) -> Dispatcher:
+    """The dispatcher with routers, middlewares and workflow data.
+
+    `start_background=False` leaves the outbox sender and the scheduler idle, for tests
+    that drive them by hand.
+    """
+    clock = clock or SystemClock()
+    storage, isolation = build_fsm_storage(settings, database)
+    dp = Dispatcher(
+        storage=storage,
+        events_isolation=isolation,
+        settings=settings,
+        database=database,
+        clock=clock,
+    )
+    dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_rate))
+    dp.update.outer_middleware(DatabaseMiddleware(database))
+    dp.update.outer_middleware(PersonMiddleware())
+    dp.include_routers(*build_routers())
+
+    tick = Tick(clock)
+    dp["tick"] = tick
+
+    async def on_startup(bot: Bot) -> None:
+        sender = OutboxSender(bot, database, clock)
+        dp["outbox"] = sender
+        tick.register("outbox", sender.on_tick)
+        await set_default_commands(bot)
+        if start_background:
+            sender.start()
+            nonlocal scheduler
+            scheduler = scheduler or ApschedulerScheduler()
+            scheduler.every(settings.tick_seconds, "tick", tick)
+            scheduler.start()
+            dp["scheduler"] = scheduler
+
+    async def on_shutdown() -> None:
+        if running := dp.workflow_data.get("scheduler"):
+            running.shutdown()
+        if sender := dp.workflow_data.get("outbox"):
+            await sender.stop()
+
+    dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
+    return dp

@@ -1,0 +1,86 @@
+"""Per-update plumbing: one database transaction, the person behind the update, a throttle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+from aiolimiter import AsyncLimiter
+from cachetools import TTLCache
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.services.people import load_person, touch_user
+from bot.texts import t
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DatabaseMiddleware(BaseMiddleware):
+    """One transaction per update, committed when the handler returns.
+
+    Notices queued in it are committed together with the change that owes them, and the
+    outbox sender is woken only after the commit, so it never sees half of a change.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.database.unit_of_work() as session:
+            data["session"] = session
+            result = await handler(event, data)
+        if session.info.pop("outbox_added", False) and (sender := data.get("outbox")):
+            sender.wake()
+        return result
+
+
+class PersonMiddleware(BaseMiddleware):
+    """Loads who is writing (creating the user on first contact) as `person`."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user: User | None = data.get("event_from_user")
+        if tg_user is None or tg_user.is_bot:
+            return await handler(event, data)
+        settings: Settings = data["settings"]
+        clock: Clock = data["clock"]
+        session = data["session"]
+        user = await touch_user(
+            session, tg_user.id, tg_user.full_name, tg_user.username, clock.now()
+        )
+        data["person"] = await load_person(
+            session,
+            user,
+            admin_ids=settings.admin_ids,
+            consent_version=settings.consent_version,
+            default_timezone=settings.default_timezone,
+        )
+        return await handler(event, data)
+
+
+class ThrottleMiddleware(BaseMiddleware):
+    """Drops a user's updates beyond `rate` per second, so one flood cannot starve others."""
+
+    def __init__(self, rate: float, burst: int = 5) -> None:
+        self.rate, self.burst = rate, burst
+        self.limiters: TTLCache[int, AsyncLimiter] = TTLCache(maxsize=100_000, ttl=600)
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user: User | None = data.get("event_from_user")
+        if tg_user is None:
+            return await handler(event, data)
+        limiter = self.limiters.get(tg_user.id)
+        if limiter is None:
+            limiter = self.limiters[tg_user.id] = AsyncLimiter(self.burst, self.burst / self.rate)
+        if not limiter.has_capacity():
+            log.info("throttled update from user %s", tg_user.id)
+            if isinstance(event, Update) and event.callback_query:
+                await event.callback_query.answer(t("common.too_fast"))
+            return None
+        await limiter.acquire()
+        return await handler(event, data)

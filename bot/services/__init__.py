@@ -1,0 +1,1 @@
+"""Domain rules as plain async Python over an SQLAlchemy session: no aiogram here."""

@@ -1,0 +1,16 @@
+"""One router per flow, each built by its module's `create_router()` so that every
+dispatcher (tests and benchmarks build many) gets routers of its own.
+
+Order matters: the error handler and the commands that leave any flow come first, the
+fallback that answers everything else comes last.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def build_routers() -> list[Router]:
+    from handlers import admin, common, errors, fallback, onboarding
+
+    return [module.create_router() for module in (errors, common, onboarding, admin, fallback)]

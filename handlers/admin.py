@@ -1,0 +1,200 @@
+"""The admin menu: loading the structure from CSV and making invite links."""
+
+from __future__ import annotations
+
+import html
+import io
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.deep_linking import create_start_link
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock, local
+from bot.services import invites, structure
+from bot.services.errors import DomainError
+from bot.services.people import Person, Role
+from bot.texts import t
+from handlers import branch_picker
+from handlers.callbacks import AdminCb, PickCb
+from handlers.filters import IsAdmin
+
+MAX_CSV_BYTES = 5 * 1024 * 1024
+SHOWN_ERRORS = 15
+
+
+class AdminForm(StatesGroup):
+    csv = State()
+    invite = State()
+
+
+async def admin_menu(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("admin.csv_button"), callback_data=AdminCb(action="csv"))
+    builder.button(text=t("admin.invite_button"), callback_data=AdminCb(action="invite"))
+    builder.adjust(1)
+    await message.answer(t("admin.menu"), reply_markup=builder.as_markup())
+
+
+async def ask_csv(query: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(AdminForm.csv)
+    await query.answer()
+    await query.message.edit_text(t("admin.csv_ask"))
+
+
+async def receive_csv(message: Message, session: AsyncSession, state: FSMContext, bot: Bot) -> None:
+    document = message.document
+    if document.file_size and document.file_size > MAX_CSV_BYTES:
+        await message.answer(t("admin.csv_too_big", limit=MAX_CSV_BYTES // 1024 // 1024))
+        await message.answer(t("admin.csv_ask"))
+        return
+    buffer = io.BytesIO()
+    await bot.download(document, destination=buffer)
+    try:
+        text = buffer.getvalue().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        await message.answer(t("admin.csv_not_utf8"))
+        await message.answer(t("admin.csv_ask"))
+        return
+    try:
+        report = await structure.import_structure(session, text)
+    except structure.StructureImportError as error:
+        lines = [
+            t("admin.csv_error_line", line=e.line, reason=html.escape(e.reason))
+            for e in error.errors[:SHOWN_ERRORS]
+        ]
+        if len(error.errors) > SHOWN_ERRORS:
+            lines.append(t("admin.csv_more_errors", count=len(error.errors) - SHOWN_ERRORS))
+        await message.answer(t("admin.csv_rejected", errors="\n".join(lines)))
+        return
+    await state.clear()
+    await message.answer(t("admin.csv_done", **report.counts()))
+
+
+async def csv_expected(message: Message) -> None:
+    await message.answer(t("admin.csv_expected"))
+    await message.answer(t("admin.csv_ask"))
+
+
+async def ask_role(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    builder = InlineKeyboardBuilder()
+    for role in (Role.MEMBER, Role.SECRETARY, Role.CURATOR):
+        builder.button(
+            text=t(f"admin.role_{role}"), callback_data=AdminCb(action="role", role=role)
+        )
+    builder.adjust(1)
+    await query.answer()
+    await query.message.edit_text(t("admin.invite_role_ask"), reply_markup=builder.as_markup())
+
+
+async def choose_role(
+    query: CallbackQuery, callback_data: AdminCb, state: FSMContext, session: AsyncSession
+) -> None:
+    role = callback_data.role
+    if role not in (Role.MEMBER, Role.SECRETARY, Role.CURATOR):
+        await query.answer(t("errors.invite_role"), show_alert=True)
+        return
+    await state.set_state(AdminForm.invite)
+    await state.update_data(role=role, selected=[])
+    text, markup = await branch_picker.regions(session, "inv", _title(role))
+    await query.answer()
+    await query.message.edit_text(text, reply_markup=markup)
+
+
+def _title(role: str) -> str:
+    return t("admin.invite_title", role=t(f"common.role.{role}"))
+
+
+async def pick_for_invite(
+    query: CallbackQuery,
+    callback_data: PickCb,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    data = await state.get_data()
+    role = Role(data["role"])
+    selected = set(data.get("selected", [])) if role == Role.CURATOR else None
+    if callback_data.level == "br" and selected is not None:
+        selected ^= {callback_data.id}  # a curator invite may cover several branches
+        await state.update_data(selected=sorted(selected))
+        callback_data = PickCb(
+            purpose="inv", level="brp", id=data["local_id"], page=data.get("page", 0)
+        )
+    elif callback_data.level in ("br", "done"):
+        branch_ids = [callback_data.id] if callback_data.level == "br" else sorted(selected or ())
+        if not branch_ids:
+            await query.answer(t("admin.pick_at_least_one"), show_alert=True)
+            return
+        await _make_invite(query, state, person, session, clock, bot, role, branch_ids)
+        return
+    screen = await branch_picker.render(session, callback_data, _title(role), data, selected)
+    await query.answer()
+    if screen is None:
+        return
+    if callback_data.level in ("loc", "brp"):
+        await state.update_data(local_id=callback_data.id, page=callback_data.page)
+    await query.message.edit_text(screen[0], reply_markup=screen[1])
+
+
+async def _make_invite(
+    query: CallbackQuery,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    role: Role,
+    branch_ids: list[int],
+) -> None:
+    try:
+        invite = await invites.create_invite_as(session, person, role, branch_ids, clock.now())
+    except DomainError as error:
+        await query.answer(t(f"errors.{error.code}"), show_alert=True)
+        return
+    branches = [await structure.get_branch(session, b) for b in branch_ids]
+    link = await create_start_link(bot, invite.token)
+    validity = (
+        t("admin.invite_validity_reusable")
+        if invite.reusable
+        else t(
+            "admin.invite_validity_once",
+            until=local(invite.expires_at, person.timezone).strftime("%d.%m.%Y %H:%M"),
+        )
+    )
+    await state.clear()
+    await query.answer()
+    await query.message.edit_text(
+        t(
+            "admin.invite_ready",
+            role=t(f"common.role.{role}"),
+            branches=", ".join(f"№{html.escape(b.number)}" for b in branches),
+            link=html.escape(link),
+            validity=validity,
+        )
+    )
+
+
+def create_router() -> Router:
+    router = Router(name="admin")
+    router.message.filter(F.chat.type == "private", IsAdmin())
+    router.callback_query.filter(IsAdmin())
+    router.message.register(admin_menu, Command("admin"))
+    router.message.register(admin_menu, F.text == t("menu.admin"))
+    router.callback_query.register(ask_csv, AdminCb.filter(F.action == "csv"))
+    router.message.register(receive_csv, AdminForm.csv, F.document)
+    router.message.register(csv_expected, AdminForm.csv)
+    router.callback_query.register(ask_role, AdminCb.filter(F.action == "invite"))
+    router.callback_query.register(choose_role, AdminCb.filter(F.action == "role"))
+    router.callback_query.register(
+        pick_for_invite, PickCb.filter(F.purpose == "inv"), AdminForm.invite
+    )
+    return router

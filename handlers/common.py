@@ -1,0 +1,76 @@
+"""Commands that work from anywhere: /cancel, /menu, /help. Included first, so /cancel
+leaves any flow whatever state it is in."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.services.people import Person, Role, get_user, load_person
+from bot.texts import t
+from handlers.menus import menu_keyboard, menu_text, set_commands_for
+
+
+async def reload_person(session: AsyncSession, person_id: int, settings: Settings) -> Person:
+    """The person again, after an action changed their roles or consent."""
+    return await load_person(
+        session,
+        await get_user(session, person_id),
+        admin_ids=settings.admin_ids,
+        consent_version=settings.consent_version,
+        default_timezone=settings.default_timezone,
+    )
+
+
+async def show_menu(message: Message, person: Person, bot: Bot, text: str | None = None) -> None:
+    await set_commands_for(bot, person)
+    await message.answer(text or menu_text(person), reply_markup=menu_keyboard(person))
+
+
+async def cancel(message: Message, state: FSMContext, person: Person, bot: Bot) -> None:
+    was_in_flow = await state.get_state() is not None
+    await state.clear()
+    if not person.onboarded:
+        await message.answer(t("common.cancelled") if was_in_flow else t("common.need_onboarding"))
+        return
+    await show_menu(
+        message,
+        person,
+        bot,
+        t("common.cancelled") if was_in_flow else t("common.nothing_to_cancel"),
+    )
+
+
+async def menu(message: Message, state: FSMContext, person: Person, bot: Bot) -> None:
+    if not person.onboarded:
+        await message.answer(t("common.need_onboarding"))
+        return
+    await state.clear()
+    await show_menu(message, person, bot)
+
+
+async def help_(message: Message, person: Person) -> None:
+    parts = [t("common.help.header"), t("common.help.all")]
+    roles = person.roles if person.consent_given else frozenset()
+    parts += [
+        t(f"common.help.{role}")
+        for role in (Role.MEMBER, Role.SECRETARY, Role.CURATOR, Role.ADMIN)
+        if role in roles
+    ]
+    if not roles:
+        parts.append(t("common.help.none"))
+    await message.answer("\n".join(parts))
+
+
+def create_router() -> Router:
+    router = Router(name="common")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(menu, Command("menu"))
+    router.message.register(help_, Command("help"))
+    router.message.register(help_, F.text == t("menu.help"))
+    return router

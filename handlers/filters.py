@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from aiogram.filters import Filter
+from aiogram.types import TelegramObject
+
+from bot.services.people import Person
+
+
+class Onboarded(Filter):
+    """The person gave consent and holds a role; others are sent to /start by the fallback."""
+
+    async def __call__(self, event: TelegramObject, person: Person | None = None) -> bool:
+        return person is not None and person.onboarded
+
+
+class IsAdmin(Filter):
+    async def __call__(self, event: TelegramObject, person: Person | None = None) -> bool:
+        return person is not None and person.is_admin and bool(person.consent_given)

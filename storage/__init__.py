@@ -1,0 +1,1 @@
+"""Database engine, tables, repositories, migrations and FSM storage; nothing of Telegram."""

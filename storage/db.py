@@ -1,0 +1,77 @@
+"""The engine and session factory: the same code on SQLite (default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+# The transaction of the update being handled, so that the FSM storage writes a step's
+# state in the same transaction as the step's data: both commit or neither does, and the
+# storage never waits on a write lock its own update holds.
+_current: ContextVar[tuple[Database, AsyncSession] | None] = ContextVar("current_tx", default=None)
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+        if self.engine.dialect.name == "sqlite":
+            _tune_sqlite(self.engine)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: committed when the block ends, rolled back when it raises."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """The transaction of one update; `current_or_new` inside it joins it."""
+        async with self.transaction() as session:
+            token = _current.set((self, session))
+            try:
+                yield session
+            finally:
+                _current.reset(token)
+
+    @asynccontextmanager
+    async def current_or_new(self) -> AsyncIterator[AsyncSession]:
+        current = _current.get()
+        if current is not None and current[0] is self:
+            yield current[1]
+            return
+        async with self.transaction() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # WAL lets the outbox sender read while a handler writes; the busy timeout makes
+        # writers queue instead of failing; SQLite leaves foreign keys off unless asked.
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        # Take the write lock at BEGIN: two concurrent read-then-write transactions would
+        # otherwise deadlock on the upgrade and one would fail with "database is locked".
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,72 @@
+"""aiogram FSM storage in our database, so a conversation survives a restart."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+
+from storage.db import Database
+from storage.models import FsmRecord
+
+
+def record_key(key: StorageKey) -> str:
+    """Every field of the StorageKey, so bots, threads and business chats never share state."""
+    return ":".join(
+        str(part)
+        for part in (
+            key.bot_id,
+            key.chat_id,
+            key.user_id,
+            key.thread_id or "",
+            key.business_connection_id or "",
+            key.destiny,
+        )
+    )
+
+
+class DatabaseStorage(BaseStorage):
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        await self._write(key, state=value)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        record = await self._read(key)
+        return record.state if record else None
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        # A round trip through JSON now, so data that a real store could not keep fails
+        # in the handler that put it there, not after a restart.
+        await self._write(key, data=json.loads(json.dumps(dict(data))))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        record = await self._read(key)
+        return dict(record.data) if record else {}
+
+    async def close(self) -> None:
+        """The database belongs to the application, which closes it."""
+
+    async def _read(self, key: StorageKey) -> FsmRecord | None:
+        async with self.database.current_or_new() as session:
+            return await session.get(FsmRecord, record_key(key))
+
+    async def _write(self, key: StorageKey, **values: Any) -> None:
+        async with self.database.current_or_new() as session:
+            record = await session.get(FsmRecord, record_key(key))
+            state = values.get("state", record.state if record else None)
+            data = values.get("data", record.data if record else {})
+            if state is None and not data:
+                if record is not None:
+                    await session.delete(record)
+                return
+            if record is None:
+                record = FsmRecord(key=record_key(key))
+                session.add(record)
+            record.state, record.data, record.updated_at = state, data, datetime.now(UTC)
