@@ -11,6 +11,27 @@ from aiogram import Router
 
 
 def build_routers() -> list[Router]:
-    from handlers import admin, common, errors, fallback, onboarding
+    from handlers import (
+        admin,
+        common,
+        errors,
+        fallback,
+        mandate_export,
+        mandate_submit,
+        mandate_work,
+        my_mandates,
+        onboarding,
+    )
 
-    return [module.create_router() for module in (errors, common, onboarding, admin, fallback)]
+    order = (
+        errors,
+        common,
+        onboarding,
+        mandate_submit,
+        my_mandates,
+        mandate_work,
+        mandate_export,
+        admin,
+        fallback,
+    )
+    return [module.create_router() for module in order]

@@ -26,3 +26,44 @@ class PickCb(CallbackData, prefix="pk"):
 class AdminCb(CallbackData, prefix="adm"):
     action: str  # "csv", "invite", "role"
     role: str = ""  # with "role": member, secretary or curator
+
+
+# --- mandates ----------------------------------------------------------------------------
+# `md` and `mdr` are also produced by bot/services/mandate_notices.py for buttons in
+# notices sent through the outbox: keep these two factories in step with it.
+
+
+class MandateCb(CallbackData, prefix="md"):
+    """An action on one mandate: open, accept, ask, answer, resolve, reject, forward,
+    comment, support, history…"""
+
+    action: str
+    id: int
+
+
+class MandateRateCb(CallbackData, prefix="mdr"):
+    id: int
+    score: int  # 1–5, or 0 for «Нет»
+
+
+class MandateListCb(CallbackData, prefix="ml"):
+    """A page of a mandate list. view: "my" (author), "inbox" (secretary), "cur" (curator
+    and admin, with optional branch and status filters)."""
+
+    view: str
+    page: int = 0
+    branch: int = 0
+    status: str = ""
+
+
+class SubmitCb(CallbackData, prefix="ms"):
+    """A step of the submission flow: action "cat" (value: category code), "skip",
+    "behalf" (value: self|voter), "send", "edit" (value: field), "cancel", "similar"
+    (value: mandate id to support, or "new")."""
+
+    action: str
+    value: str = ""
+
+
+class ExportCb(CallbackData, prefix="ex"):
+    period: str  # "week", "month", "quarter", "year", "all"

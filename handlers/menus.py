@@ -21,17 +21,17 @@ log = logging.getLogger(__name__)
 
 # Menu buttons (keys in menu.toml) and commands per role, in the order they are shown.
 MENU_BUTTONS: dict[Role, list[str]] = {
-    Role.MEMBER: [],
-    Role.SECRETARY: [],
-    Role.CURATOR: [],
-    Role.ADMIN: ["admin"],
+    Role.MEMBER: ["mandate_new", "my_mandates"],
+    Role.SECRETARY: ["inbox", "export"],
+    Role.CURATOR: ["mandates", "export"],
+    Role.ADMIN: ["mandates", "export", "admin"],
 }
 COMMANDS: dict[Role | None, list[str]] = {
     None: ["start", "help", "cancel", "consent"],
-    Role.MEMBER: [],
-    Role.SECRETARY: [],
-    Role.CURATOR: [],
-    Role.ADMIN: ["admin"],
+    Role.MEMBER: ["mandate", "my_mandates"],
+    Role.SECRETARY: ["inbox", "export"],
+    Role.CURATOR: ["mandates", "export"],
+    Role.ADMIN: ["mandates", "export", "admin"],
 }
 ROLE_ORDER = (Role.MEMBER, Role.SECRETARY, Role.CURATOR, Role.ADMIN)
 

@@ -85,7 +85,7 @@ async def test_join_by_picking_from_lists_tells_the_secretary(database, make_cli
     assert (await _user(database, 502)).branch_id == branch_id
     texts = [m["text"] for m in user.messages()]
     assert any("Вы вступили в первичное отделение <b>№20-03</b>" in text for text in texts)
-    assert "ℹ️ Помощь" in user.keyboard()
+    assert user.keyboard() == ["📝 Подать наказ", "📋 Мои наказы", "ℹ️ Помощь"]
     notices = await _outbox(database)
     assert [(n.chat_id, n.payload["text"]) for n in notices] == [
         (900, "👤 В вашу первичку №20-03 вступил новый участник: Мария.")

@@ -1,0 +1,132 @@
+"""Who may do what with a mandate — the one place that decides it, for reads and actions.
+
+- author: reads their own mandates, answers a clarification, rates the result;
+- secretary: reads the mandates of the branch they run and does every secretary action
+  (accept, ask, forward, resolve, reject);
+- curator: reads the mandates of the branches they curate and comments on them;
+- admin: reads everything in their regions (an admin without regions: everywhere) and does
+  every staff action (the secretary's and the curator's). Answering and rating stay the
+  author's own: nobody answers for them;
+- support: a member of the mandate's branch other than its author.
+
+`require` raises AccessDenied; `visible_to` / `staff_scope` are the same rules as SQL
+conditions on `Mandate`, used by every list, so a list never shows what `require` refuses.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from bot.services.errors import AccessDenied
+from bot.services.people import Person
+from storage.models import Branch, Mandate
+
+
+class Action(StrEnum):
+    READ = "read"
+    MANAGE = "manage"  # the secretary's status changes
+    COMMENT = "comment"  # a curator's remark for the secretary
+    ANSWER = "answer"  # the author answers a clarification
+    RATE = "rate"  # the author rates a resolved mandate
+    SUPPORT = "support"  # another member of the branch supports it
+
+
+class ActorRole(StrEnum):
+    """The capacity in which someone acted, as kept in the history."""
+
+    AUTHOR = "author"
+    SECRETARY = "secretary"
+    CURATOR = "curator"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+def _admin_of(person: Person, region_id: int) -> bool:
+    return person.is_admin and (not person.admin_regions or region_id in person.admin_regions)
+
+
+def allowed(
+    person: Person, action: Action, *, branch_id: int, region_id: int, author_id: int
+) -> bool:
+    """Whether `person` may do `action` on a mandate of this branch, region and author."""
+    is_author = person.id == author_id
+    admin = _admin_of(person, region_id)
+    if action == Action.READ:
+        return (
+            is_author or branch_id in person.secretary_of or branch_id in person.curator_of or admin
+        )
+    if action == Action.MANAGE:
+        return branch_id in person.secretary_of or admin
+    if action == Action.COMMENT:
+        return branch_id in person.curator_of or admin
+    if action in (Action.ANSWER, Action.RATE):
+        return is_author
+    if action == Action.SUPPORT:
+        return person.branch_id == branch_id and not is_author
+    raise ValueError(action)
+
+
+def require(
+    person: Person, action: Action, *, branch_id: int, region_id: int, author_id: int
+) -> ActorRole:
+    """Refuse with AccessDenied, or return the capacity the person acts in."""
+    if not allowed(person, action, branch_id=branch_id, region_id=region_id, author_id=author_id):
+        raise AccessDenied()
+    return acting_as(person, action, branch_id=branch_id, author_id=author_id)
+
+
+def acting_as(person: Person, action: Action, *, branch_id: int, author_id: int) -> ActorRole:
+    if action in (Action.ANSWER, Action.RATE):
+        return ActorRole.AUTHOR
+    if action == Action.SUPPORT:
+        return ActorRole.MEMBER
+    if action == Action.COMMENT:
+        return ActorRole.CURATOR if branch_id in person.curator_of else ActorRole.ADMIN
+    if action == Action.MANAGE:
+        return ActorRole.SECRETARY if branch_id in person.secretary_of else ActorRole.ADMIN
+    # Reading: the most specific capacity, so a card shows the author their own view.
+    if person.id == author_id:
+        return ActorRole.AUTHOR
+    if branch_id in person.secretary_of:
+        return ActorRole.SECRETARY
+    if branch_id in person.curator_of:
+        return ActorRole.CURATOR
+    return ActorRole.ADMIN
+
+
+def is_staff(person: Person) -> bool:
+    """Secretaries, curators and admins see mandates beyond their own."""
+    return bool(person.secretary_of or person.curator_of or person.is_admin)
+
+
+def may_see_branch(person: Person, branch_id: int, region_id: int) -> bool:
+    """Whether the branch is in the person's staff scope (for a branch filter)."""
+    return (
+        branch_id in person.secretary_of
+        or branch_id in person.curator_of
+        or _admin_of(person, region_id)
+    )
+
+
+def staff_scope(person: Person) -> ColumnElement[bool]:
+    """SQL: mandates of the branches the person works with as secretary, curator or admin."""
+    if person.is_admin and not person.admin_regions:
+        return true()
+    conditions: list[ColumnElement[bool]] = []
+    branches = person.secretary_of | person.curator_of
+    if branches:
+        conditions.append(Mandate.branch_id.in_(sorted(branches)))
+    if person.is_admin:
+        conditions.append(
+            Mandate.branch_id.in_(
+                select(Branch.id).where(Branch.region_id.in_(sorted(person.admin_regions)))
+            )
+        )
+    return or_(*conditions) if conditions else false()
+
+
+def visible_to(person: Person) -> ColumnElement[bool]:
+    """SQL: every mandate the person may read — their own and their staff scope."""
+    return or_(Mandate.author_id == person.id, staff_scope(person))

@@ -1,0 +1,117 @@
+"""/export: a secretary, curator or admin picks a period and gets the `.xlsx` of the
+mandates they may see, as a document in reply. Which mandates go in is the service's
+business (`mandate_export.export_mandates_xlsx`); here: the period and the file."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock, local
+from bot.services.errors import DomainError
+from bot.services.mandate_access import is_staff
+from bot.services.mandate_export import export_mandates_xlsx
+from bot.services.people import Person
+from bot.texts import t
+from handlers.callbacks import ExportCb
+from handlers.filters import Onboarded
+from handlers.mandate_work import error_text, leave_work, show
+
+PERIODS = ("week", "month", "quarter", "year", "all")
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+# «За всё время» starts before the bot could have had any mandate.
+EPOCH = date(2000, 1, 1)
+
+
+def _months_before(day: date, months: int) -> date:
+    years, month0 = divmod(day.month - 1 - months, 12)
+    year, month = day.year + years, month0 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def period_dates(period: str, today: date) -> tuple[date, date]:
+    """The days a period covers, ending today: the last 7 days, the last month (23.10–
+    22.11 → 24.10–23.11), 3 months, a year, or everything."""
+    if period == "week":
+        return today - timedelta(days=6), today
+    if period == "all":
+        return EPOCH, today
+    return _months_before(today, _MONTHS[period]) + timedelta(days=1), today
+
+
+def periods_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for period in PERIODS:
+        builder.button(
+            text=t(f"mandate_work.export.{period}"), callback_data=ExportCb(period=period)
+        )
+    builder.adjust(2, 2, 1)
+    return builder.as_markup()
+
+
+async def export_command(message: Message, state: FSMContext, person: Person) -> None:
+    await leave_work(state)
+    if not is_staff(person):  # a member without a staff role: nothing to export
+        await message.answer(t("errors.access_denied"))
+        return
+    await message.answer(t("mandate_work.export.choose"), reply_markup=periods_keyboard())
+
+
+async def export_period(
+    query: CallbackQuery,
+    callback_data: ExportCb,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    period = callback_data.period
+    if period not in PERIODS:
+        await query.answer(t("mandate_work.export.period_unknown"), show_alert=True)
+        return
+    if not is_staff(person):
+        await query.answer(t("errors.access_denied"), show_alert=True)
+        return
+    now = clock.now()
+    today = local(now, person.timezone).date()
+    date_from, date_to = period_dates(period, today)
+    await query.answer()
+    await show(
+        query,
+        bot,
+        t("mandate_work.export.preparing", period=t(f"mandate_work.export.{period}")),
+        InlineKeyboardMarkup(inline_keyboard=[]),
+    )
+    try:
+        data = await export_mandates_xlsx(session, person, date_from, date_to, person.timezone, now)
+    except DomainError as error:
+        await bot.send_message(query.from_user.id, error_text(error))
+        return
+    caption = (
+        t("mandate_work.export.caption_all", date_to=f"{date_to:%d.%m.%Y}")
+        if period == "all"
+        else t(
+            "mandate_work.export.caption",
+            date_from=f"{date_from:%d.%m.%Y}",
+            date_to=f"{date_to:%d.%m.%Y}",
+        )
+    )
+    document = BufferedInputFile(data, filename=f"nakazy_{today.isoformat()}.xlsx")
+    await bot.send_document(query.from_user.id, document, caption=caption)
+
+
+def create_router() -> Router:
+    router = Router(name="mandate_export")
+    router.message.filter(F.chat.type == "private", Onboarded())
+    router.callback_query.filter(Onboarded())
+    router.message.register(export_command, Command("export"))
+    router.message.register(export_command, F.text == t("menu.export"))
+    router.callback_query.register(export_period, ExportCb.filter())
+    return router

@@ -1,0 +1,118 @@
+"""«Мои наказы»: the member's own mandates, newest first, a page at a time.
+
+Each item links to the mandate's card (`MandateCb(action="open")`, shown by
+handlers/mandate_work.py). Pages turn by editing the list in place. The list does not
+touch the FSM state, so a draft in progress is still there after a look at the list.
+"""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock, local
+from bot.services.mandate_draft import category_name
+from bot.services.mandate_notices import status_name
+from bot.services.mandate_queries import MandateSummary, Page, my_mandates
+from bot.services.people import Person
+from bot.texts import plural, t
+from handlers.callbacks import MandateCb, MandateListCb
+from handlers.filters import Onboarded
+from handlers.mandate_submit import show_in_place
+
+PER_PAGE = 10
+PREVIEW_CHARS = 70
+
+
+def _s(key: str, **params: object) -> str:
+    return t(f"mandate_submit.my.{key}", **params)
+
+
+def _preview(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
+
+
+def _item(n: int, item: MandateSummary, timezone: str) -> str:
+    return _s(
+        "item",
+        n=n,
+        number=html.escape(item.number),
+        date=local(item.created_at, timezone).strftime("%d.%m.%Y"),
+        status=status_name(item.status),
+        category=html.escape(category_name(item.category)),
+        preview=html.escape(_preview(item.preview)),
+    )
+
+
+def _pager(page: Page[MandateSummary]) -> list[InlineKeyboardButton]:
+    def button(text: str, number: int) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=text, callback_data=MandateListCb(view="my", page=number).pack()
+        )
+
+    nav = []
+    if page.has_prev:
+        nav.append(button(t("common.prev_page"), page.page - 1))
+    nav.append(button(t("common.page", page=page.page, pages=page.pages), page.page))
+    if page.has_next:
+        nav.append(button(t("common.next_page"), page.page + 1))
+    return nav
+
+
+async def render(
+    session: AsyncSession, person: Person, clock: Clock, page_number: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    page = await my_mandates(session, person, clock.now(), page=page_number, per_page=PER_PAGE)
+    if not page.total:
+        return (_s("empty") if person.branch_id is not None else _s("empty_no_branch")), None
+    first = (page.page - 1) * page.per_page + 1
+    lines = [_s("title", total=plural(page.total, "plural.mandate"))]
+    if page.pages > 1:
+        lines.append(_s("page", page=page.page, pages=page.pages))
+    lines += [_item(n, item, person.timezone) for n, item in enumerate(page.items, first)]
+    lines.append(_s("hint"))
+    builder = InlineKeyboardBuilder()
+    for item in page.items:
+        builder.button(
+            text=_s("open", number=item.number),
+            callback_data=MandateCb(action="open", id=item.id),
+        )
+    builder.adjust(2)
+    if page.pages > 1:
+        builder.row(*_pager(page))
+    return "\n\n".join(lines), builder.as_markup()
+
+
+async def show_list(message: Message, person: Person, session: AsyncSession, clock: Clock) -> None:
+    text, markup = await render(session, person, clock, 1)
+    await message.answer(text, reply_markup=markup)
+
+
+async def turn_page(
+    query: CallbackQuery,
+    callback_data: MandateListCb,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    # The page is clamped by the service, so an old or forged number shows a real page.
+    text, markup = await render(session, person, clock, max(callback_data.page, 1))
+    await query.answer()
+    await show_in_place(bot, query, text, markup)
+
+
+def create_router() -> Router:
+    router = Router(name="my_mandates")
+    router.message.filter(F.chat.type == "private", Onboarded())
+    router.callback_query.filter(Onboarded())
+    router.message.register(show_list, Command("my_mandates"))
+    router.message.register(show_list, F.text == t("menu.my_mandates"))
+    router.callback_query.register(turn_page, MandateListCb.filter(F.view == "my"))
+    return router
