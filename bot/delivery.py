@@ -36,8 +36,8 @@ from aiogram.methods import SendDocument, SendMessage, SendPhoto, TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiolimiter import AsyncLimiter
 from cachetools import TTLCache
-from sqlalchemy import func, select, update
-from sqlalchemy.sql import Select
+from sqlalchemy import Select, Subquery, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from storage.db import Database
@@ -55,12 +55,11 @@ class Throttle:
 
     Both run on the event loop's clock. The global limit is an aiolimiter bucket that every
     send waits for. A chat's limit needs no bucket: the sender never waits for a busy chat
-    (it moves on to other chats), it only needs to know whether, and for how long, a chat
-    is busy. So it is the moment of the chat's last message in a TTL cache that forgets a
-    chat once its interval is over, which also keeps the map as small as the traffic.
-    (A one-slot aiolimiter bucket per chat was tried first: it cannot say when it frees up,
-    and on looptime's fake clock waiting for one at exactly one interval spins forever on
-    a float remainder of ~1e-16 of a slot.)
+    (it moves on to other chats), it only asks whether, and for how long, a chat is busy.
+    So it is the moment of the chat's last message, kept in a TTL cache that forgets the
+    chat when its interval is over, which also keeps the map as small as the traffic.
+    (A one-slot aiolimiter bucket per chat cannot say when it frees up, and waiting on one
+    on a fake loop clock can spin forever on a float remainder of ~1e-16 of a slot.)
     """
 
     def __init__(
@@ -228,7 +227,7 @@ class OutboxSender:
                 chat_wait=min(busy) if busy else None,
             )
 
-    async def _skip_unreachable(self, session: Any) -> None:
+    async def _skip_unreachable(self, session: AsyncSession) -> None:
         """Rows for users who blocked the bot are never sent: Telegram would only say 403."""
         unreachable = select(User.id).where(User.is_reachable.is_(False))
         result = await session.execute(
@@ -329,7 +328,7 @@ class OutboxSender:
 # --- queries and requests ------------------------------------------------------------------
 
 
-def _heads() -> Any:
+def _heads() -> Subquery:
     """Each chat's oldest pending row: a chat's rows go out strictly in the order queued,
     so a row waiting for a retry holds back the ones behind it."""
     first = (
@@ -345,7 +344,7 @@ def _heads() -> Any:
     )
 
 
-def _due(now: datetime) -> Select[tuple[OutboxMessage]]:
+def _due(now: datetime) -> Select[Any]:
     heads = _heads()
     return (
         select(OutboxMessage)

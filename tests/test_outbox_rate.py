@@ -1,9 +1,9 @@
 """The sender over time: Telegram's limits (30 messages/s overall, 1/s per chat) and the
 background loop.
 
-The limits are checked on looptime's fake loop clock: aiolimiter runs on the event loop's
-clock, so these seconds pass at once, and `end` makes a sender that never finishes fail at
-that loop time instead of hanging the run. The start/wake/stop tests run on the real clock
+The limits are checked on looptime's fake loop clock: they run on the event loop's clock,
+so these seconds pass at once, and `end` makes a sender that never finishes fail at that
+loop time instead of hanging the run. The start/wake/stop tests run on the real clock
 with short bounds, since there the point is that nothing waits for a timeout.
 """
 
