@@ -73,6 +73,7 @@ def build_dispatcher(
         settings=settings,
         database=database,
         clock=clock,
+        mandate_rules=settings.mandate_rules(),
     )
     dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_rate))
     dp.update.outer_middleware(DatabaseMiddleware(database))

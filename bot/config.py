@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.services.mandate_draft import CATEGORY_CODES, MandateRules
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/pervichka.sqlite3"
 
@@ -31,6 +33,12 @@ class Settings(BaseSettings):
     throttle_rate: float = Field(default=2.0, gt=0, description="Updates per second per user.")
     tick_seconds: int = Field(default=30, ge=1)
     mandate_sla_days: int = Field(default=3, ge=1)
+    # Category codes in the order offered; names are `mandates.category.<code>` texts,
+    # and a code without one is shown as written.
+    mandate_categories: Annotated[tuple[str, ...], NoDecode] = CATEGORY_CODES
+    mandate_text_min: int = Field(default=20, ge=1)
+    mandate_text_max: int = Field(default=2000, le=3500)  # a card must fit one message
+    mandate_max_photos: int = Field(default=5, ge=0, le=10)  # an album holds at most 10
     redis_url: str | None = None
 
     @field_validator("admin_ids", mode="before")
@@ -45,6 +53,30 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return frozenset({value})
         return value
+
+    @field_validator("mandate_categories", mode="before")
+    @classmethod
+    def _split_categories(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(dict.fromkeys(c.strip() for c in value.split(",") if c.strip()))
+            if not value:
+                raise ValueError("MANDATE_CATEGORIES: коды категорий через запятую")
+        return value
+
+    @model_validator(mode="after")
+    def _check_text_limits(self) -> Settings:
+        if self.mandate_text_min >= self.mandate_text_max:
+            raise ValueError("MANDATE_TEXT_MIN должен быть меньше MANDATE_TEXT_MAX")
+        return self
+
+    def mandate_rules(self) -> MandateRules:
+        return MandateRules(
+            categories=self.mandate_categories,
+            text_min=self.mandate_text_min,
+            text_max=self.mandate_text_max,
+            max_photos=self.mandate_max_photos,
+            sla_days=self.mandate_sla_days,
+        )
 
     @field_validator("default_timezone")
     @classmethod
@@ -80,6 +112,6 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]).upper() or "настройки"
+        field = ".".join(str(p) for p in first["loc"]).upper()
         message = first["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"Неверная настройка {field}: {message}") from None
+        raise SettingsError(f"Неверная настройка {field}: {message}".replace(" :", ":")) from None

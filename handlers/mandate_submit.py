@@ -34,13 +34,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local
-from bot.config import Settings
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.mandate_draft import (
-    MAX_PHOTOS,
-    TEXT_MAX,
-    TEXT_MIN,
     MandateDraft,
+    MandateRules,
     OnBehalf,
     categories,
     category_name,
@@ -161,9 +158,9 @@ def _one_button(label: str, cb: SubmitCb) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def _categories_keyboard() -> InlineKeyboardMarkup:
+def _categories_keyboard(rules: MandateRules) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for code, name in categories():
+    for code, name in categories(rules):
         builder.button(text=name, callback_data=SubmitCb(action="cat", value=code))
     builder.adjust(2)
     return builder.as_markup()
@@ -181,13 +178,13 @@ def _address_keyboard() -> ReplyKeyboardMarkup:
     )
 
 
-def _photos_prompt(draft: MandateDraft) -> tuple[str, InlineKeyboardMarkup]:
+def _photos_prompt(draft: MandateDraft, rules: MandateRules) -> tuple[str, InlineKeyboardMarkup]:
     done = SubmitCb(action="skip", value="photos")
     count = len(draft.photos)
     if not count:
-        return _s("ask.photos", max=MAX_PHOTOS), _one_button(_s("button.skip_photos"), done)
-    key = "photos.full" if count >= MAX_PHOTOS else "photos.attached"
-    return _s(key, count=count, max=MAX_PHOTOS), _one_button(_s("button.photos_done"), done)
+        return _s("ask.photos", max=rules.max_photos), _one_button(_s("button.skip_photos"), done)
+    key = "photos.full" if count >= rules.max_photos else "photos.attached"
+    return _s(key, count=count, max=rules.max_photos), _one_button(_s("button.photos_done"), done)
 
 
 def _behalf_keyboard() -> InlineKeyboardMarkup:
@@ -246,15 +243,15 @@ def _fields_keyboard(draft: MandateDraft) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def _question(step: str, draft: MandateDraft) -> tuple[str, Markup]:
+def _question(step: str, draft: MandateDraft, rules: MandateRules) -> tuple[str, Markup]:
     if step == MandateForm.category.state:
-        return _s("ask.category"), _categories_keyboard()
+        return _s("ask.category"), _categories_keyboard(rules)
     if step == MandateForm.text.state:
-        return _s("ask.text", min=TEXT_MIN, max=TEXT_MAX), None
+        return _s("ask.text", min=rules.text_min, max=rules.text_max), None
     if step == MandateForm.address.state:
         return _s("ask.address"), _address_keyboard()
     if step == MandateForm.photos.state:
-        return _photos_prompt(draft)
+        return _photos_prompt(draft, rules)
     if step == MandateForm.behalf.state:
         return _s("ask.behalf"), _behalf_keyboard()
     if step == MandateForm.voter_name.state:
@@ -269,6 +266,7 @@ async def _ask(
     step: State,
     state: FSMContext,
     bot: Bot,
+    rules: MandateRules,
     *,
     message: MaybeInaccessibleMessage | None = None,
     query: CallbackQuery | None = None,
@@ -279,7 +277,7 @@ async def _ask(
     needs a reply keyboard, which an edited message cannot carry)."""
     await state.set_state(step)
     draft, data = await _draft(state)
-    text, markup = _question(step.state or "", draft)
+    text, markup = _question(step.state or "", draft, rules)
     if ack:
         text = f"{ack}\n\n{text}"
     if query is not None and not isinstance(markup, ReplyKeyboardMarkup):
@@ -310,6 +308,7 @@ async def _next(
     done: State,
     state: FSMContext,
     bot: Bot,
+    rules: MandateRules,
     *,
     message: Message | None = None,
     query: CallbackQuery | None = None,
@@ -333,10 +332,12 @@ async def _next(
         await state.update_data(editing=None)
     if step == MandateForm.photos:
         await state.update_data(photos_msg=None)
-    await _ask(step, state, bot, message=message, query=query, ack=ack)
+    await _ask(step, state, bot, rules, message=message, query=query, ack=ack)
 
 
-async def _again(message: Message, state: FSMContext, bot: Bot, hint: str) -> None:
+async def _again(
+    message: Message, state: FSMContext, bot: Bot, rules: MandateRules, hint: str
+) -> None:
     """A wrong answer: say what is expected and ask the same question again. An album sent
     where it does not belong is answered once, not once per photo."""
     group = message.media_group_id
@@ -353,29 +354,35 @@ async def _again(message: Message, state: FSMContext, bot: Bot, hint: str) -> No
         return
     for step in MandateForm.__states__:
         if step.state == current:
-            await _ask(step, state, bot, message=message)
+            await _ask(step, state, bot, rules, message=message)
             return
 
 
 # --- start ------------------------------------------------------------------------------------
 
 
-async def start(message: Message, state: FSMContext, person: Person, bot: Bot) -> None:
+async def start(
+    message: Message, state: FSMContext, person: Person, bot: Bot, mandate_rules: MandateRules
+) -> None:
     if person.branch_id is None:
         await message.answer(_s("no_branch"))
         return
     await state.set_data({"draft": MandateDraft().to_dict()})  # a fresh draft
-    await _ask(MandateForm.category, state, bot, message=message)
+    await _ask(MandateForm.category, state, bot, mandate_rules, message=message)
 
 
 # --- answers ----------------------------------------------------------------------------------
 
 
 async def category_chosen(
-    query: CallbackQuery, callback_data: SubmitCb, state: FSMContext, bot: Bot
+    query: CallbackQuery,
+    callback_data: SubmitCb,
+    state: FSMContext,
+    bot: Bot,
+    mandate_rules: MandateRules,
 ) -> None:
     try:
-        code = validate_category(callback_data.value)
+        code = validate_category(callback_data.value, mandate_rules)
     except InvalidInput as error:
         await query.answer(error_text(error), show_alert=True)
         return
@@ -384,23 +391,27 @@ async def category_chosen(
     await _keep(state, draft)
     await query.answer()
     ack = _s("ack.category", name=html.escape(category_name(code)))
-    await _next(MandateForm.category, state, bot, query=query, ack=ack)
+    await _next(MandateForm.category, state, bot, mandate_rules, query=query, ack=ack)
 
 
-async def text_received(message: Message, state: FSMContext, bot: Bot) -> None:
+async def text_received(
+    message: Message, state: FSMContext, bot: Bot, mandate_rules: MandateRules
+) -> None:
     try:
-        text = validate_text(message.text or "")
+        text = validate_text(message.text or "", mandate_rules)
     except InvalidInput as error:
         await message.answer(error_text(error))
-        await _ask(MandateForm.text, state, bot, message=message)
+        await _ask(MandateForm.text, state, bot, mandate_rules, message=message)
         return
     draft, _ = await _draft(state)
     draft.text = text
     await _keep(state, draft)
-    await _next(MandateForm.text, state, bot, message=message)
+    await _next(MandateForm.text, state, bot, mandate_rules, message=message)
 
 
-async def address_received(message: Message, state: FSMContext, person: Person, bot: Bot) -> None:
+async def address_received(
+    message: Message, state: FSMContext, person: Person, bot: Bot, mandate_rules: MandateRules
+) -> None:
     draft, _ = await _draft(state)
     text = message.text or ""
     if text == _s("button.send_location"):  # a client that cannot share a location
@@ -414,28 +425,30 @@ async def address_received(message: Message, state: FSMContext, person: Person, 
             draft.address = validate_address(text)
         except InvalidInput as error:
             await message.answer(error_text(error))
-            await _ask(MandateForm.address, state, bot, message=message)
+            await _ask(MandateForm.address, state, bot, mandate_rules, message=message)
             return
         draft.latitude = draft.longitude = None
         ack = _s("ack.address", address=html.escape(draft.address))
-    await _address_done(message, state, person, bot, draft, ack)
+    await _address_done(message, state, person, bot, draft, ack, mandate_rules)
 
 
-async def location_received(message: Message, state: FSMContext, person: Person, bot: Bot) -> None:
+async def location_received(
+    message: Message, state: FSMContext, person: Person, bot: Bot, mandate_rules: MandateRules
+) -> None:
     location = message.location
     assert location is not None
     try:
         latitude, longitude = validate_location(location.latitude, location.longitude)
     except InvalidInput as error:
         await message.answer(error_text(error))
-        await _ask(MandateForm.address, state, bot, message=message)
+        await _ask(MandateForm.address, state, bot, mandate_rules, message=message)
         return
     draft, _ = await _draft(state)
     draft.latitude, draft.longitude = latitude, longitude
     draft.address = None
     if message.venue is not None:  # a named place: keep its address too
         draft.address = validate_address(f"{message.venue.title}, {message.venue.address}")
-    await _address_done(message, state, person, bot, draft, _s("ack.location"))
+    await _address_done(message, state, person, bot, draft, _s("ack.location"), mandate_rules)
 
 
 async def _address_done(
@@ -445,14 +458,17 @@ async def _address_done(
     bot: Bot,
     draft: MandateDraft,
     ack: str,
+    mandate_rules: MandateRules,
 ) -> None:
     await _keep(state, draft)
     # The confirmation brings the main menu back in place of the location keyboard.
     await message.answer(ack, reply_markup=menu_keyboard(person))
-    await _next(MandateForm.address, state, bot, message=message)
+    await _next(MandateForm.address, state, bot, mandate_rules, message=message)
 
 
-async def photo_received(message: Message, state: FSMContext, bot: Bot) -> None:
+async def photo_received(
+    message: Message, state: FSMContext, bot: Bot, mandate_rules: MandateRules
+) -> None:
     """One photo, or one of an album: an album arrives as separate messages sharing a
     media_group_id, and all of them update one counting message."""
     assert message.photo
@@ -462,12 +478,12 @@ async def photo_received(message: Message, state: FSMContext, bot: Bot) -> None:
     same_album = group is not None and shown.get("album") == group
     refused = shown.get("refused", 0) if same_album else 0
     try:
-        draft.photos = validate_photos([*draft.photos, message.photo[-1].file_id])
+        draft.photos = validate_photos([*draft.photos, message.photo[-1].file_id], mandate_rules)
     except InvalidInput:
         refused += 1  # the limit is said once under the count, with how many were left out
-    text, markup = _photos_prompt(draft)
+    text, markup = _photos_prompt(draft, mandate_rules)
     if refused:
-        limit = t("errors.mandate_too_many_photos", max=MAX_PHOTOS)
+        limit = t("errors.mandate_too_many_photos", max=mandate_rules.max_photos)
         text = f"{text}\n\n{_s('photos.refused', limit=limit, count=refused)}"
     chat_id = message.chat.id
     if same_album:
@@ -486,20 +502,28 @@ async def photo_received(message: Message, state: FSMContext, bot: Bot) -> None:
     await _keep(state, draft, photos_msg={"id": message_id, "album": group, "refused": refused})
 
 
-async def photo_as_file(message: Message, state: FSMContext, bot: Bot) -> None:
-    await _again(message, state, bot, _s("wrong.photo_as_file"))
+async def photo_as_file(
+    message: Message, state: FSMContext, bot: Bot, mandate_rules: MandateRules
+) -> None:
+    await _again(message, state, bot, mandate_rules, _s("wrong.photo_as_file"))
 
 
-async def photos_done(query: CallbackQuery, state: FSMContext, bot: Bot) -> None:
+async def photos_done(
+    query: CallbackQuery, state: FSMContext, bot: Bot, mandate_rules: MandateRules
+) -> None:
     draft, _ = await _draft(state)
     count = len(draft.photos)
     await query.answer()
     ack = _s("ack.photos", count=count) if count else _s("ack.no_photos")
-    await _next(MandateForm.photos, state, bot, query=query, ack=ack)
+    await _next(MandateForm.photos, state, bot, mandate_rules, query=query, ack=ack)
 
 
 async def behalf_chosen(
-    query: CallbackQuery, callback_data: SubmitCb, state: FSMContext, bot: Bot
+    query: CallbackQuery,
+    callback_data: SubmitCb,
+    state: FSMContext,
+    bot: Bot,
+    mandate_rules: MandateRules,
 ) -> None:
     draft, _ = await _draft(state)
     if callback_data.value == OnBehalf.VOTER:
@@ -509,20 +533,22 @@ async def behalf_chosen(
         draft.voter_name = draft.voter_phone = None
     await _keep(state, draft)
     await query.answer()
-    await _next(MandateForm.behalf, state, bot, query=query)
+    await _next(MandateForm.behalf, state, bot, mandate_rules, query=query)
 
 
-async def voter_name_received(message: Message, state: FSMContext, bot: Bot) -> None:
+async def voter_name_received(
+    message: Message, state: FSMContext, bot: Bot, mandate_rules: MandateRules
+) -> None:
     try:
         name = validate_voter_name(message.text or "")
     except InvalidInput as error:
         await message.answer(error_text(error))
-        await _ask(MandateForm.voter_name, state, bot, message=message)
+        await _ask(MandateForm.voter_name, state, bot, mandate_rules, message=message)
         return
     draft, _ = await _draft(state)
     draft.voter_name = name
     await _keep(state, draft)
-    await _next(MandateForm.voter_name, state, bot, message=message)
+    await _next(MandateForm.voter_name, state, bot, mandate_rules, message=message)
 
 
 def _phone_from_contact(raw: str) -> str:
@@ -535,7 +561,9 @@ def _phone_from_contact(raw: str) -> str:
         raise
 
 
-async def voter_phone_received(message: Message, state: FSMContext, bot: Bot) -> None:
+async def voter_phone_received(
+    message: Message, state: FSMContext, bot: Bot, mandate_rules: MandateRules
+) -> None:
     try:
         if message.contact is not None:
             phone = _phone_from_contact(message.contact.phone_number)
@@ -543,34 +571,40 @@ async def voter_phone_received(message: Message, state: FSMContext, bot: Bot) ->
             phone = normalize_phone(message.text or "")
     except InvalidInput as error:
         await message.answer(error_text(error))
-        await _ask(MandateForm.voter_phone, state, bot, message=message)
+        await _ask(MandateForm.voter_phone, state, bot, mandate_rules, message=message)
         return
     draft, _ = await _draft(state)
     draft.voter_phone = phone
     await _keep(state, draft)
-    await _next(MandateForm.voter_phone, state, bot, message=message)
+    await _next(MandateForm.voter_phone, state, bot, mandate_rules, message=message)
 
 
-async def phone_skipped(query: CallbackQuery, state: FSMContext, bot: Bot) -> None:
+async def phone_skipped(
+    query: CallbackQuery, state: FSMContext, bot: Bot, mandate_rules: MandateRules
+) -> None:
     draft, _ = await _draft(state)
     draft.voter_phone = None
     await _keep(state, draft)
     await query.answer()
-    await _next(MandateForm.voter_phone, state, bot, query=query)
+    await _next(MandateForm.voter_phone, state, bot, mandate_rules, query=query)
 
 
 # --- the summary: change a field ------------------------------------------------------------
 
 
 async def edit_field(
-    query: CallbackQuery, callback_data: SubmitCb, state: FSMContext, bot: Bot
+    query: CallbackQuery,
+    callback_data: SubmitCb,
+    state: FSMContext,
+    bot: Bot,
+    mandate_rules: MandateRules,
 ) -> None:
     draft, _ = await _draft(state)
     field = callback_data.value
     await query.answer()
     if field == "back" or (field in VOTER_FIELDS and draft.on_behalf != OnBehalf.VOTER):
         await state.update_data(editing=None)
-        await _ask(MandateForm.summary, state, bot, query=query)
+        await _ask(MandateForm.summary, state, bot, mandate_rules, query=query)
         return
     if field not in EDITABLE:  # «Изменить» itself: which field?
         await state.set_state(MandateForm.summary)
@@ -582,7 +616,7 @@ async def edit_field(
         await _keep(state, draft, photos_msg=None)
     await state.update_data(editing=field)
     ack = _s("editing", field=_s(f"field.{field}"))
-    await _ask(EDITABLE[field], state, bot, query=query, ack=ack)
+    await _ask(EDITABLE[field], state, bot, mandate_rules, query=query, ack=ack)
 
 
 async def cancel_draft(query: CallbackQuery, state: FSMContext, person: Person, bot: Bot) -> None:
@@ -636,19 +670,19 @@ async def send(
     state: FSMContext,
     person: Person,
     session: AsyncSession,
-    settings: Settings,
     clock: Clock,
     bot: Bot,
+    mandate_rules: MandateRules,
 ) -> None:
     draft, _ = await _draft(state)
     try:
-        clean = draft.validated()
+        clean = draft.validated(mandate_rules)
     except InvalidInput as error:
         await query.answer(error_text(error), show_alert=True)
         return
     similar = await find_similar(session, person, clean, clock.now())
     if not similar:
-        await _submit(query, state, person, session, settings, clock, bot, clean)
+        await _submit(query, state, person, session, clock, bot, clean, mandate_rules)
         return
     offered = [
         {
@@ -672,13 +706,13 @@ async def similar_chosen(
     state: FSMContext,
     person: Person,
     session: AsyncSession,
-    settings: Settings,
     clock: Clock,
     bot: Bot,
+    mandate_rules: MandateRules,
 ) -> None:
     draft, data = await _draft(state)
     if callback_data.value == "new":
-        await _submit(query, state, person, session, settings, clock, bot, draft)
+        await _submit(query, state, person, session, clock, bot, draft, mandate_rules)
         return
     offered = {str(item["id"]) for item in data.get("similar", [])}
     if callback_data.value not in offered:  # forged, or from an older offer
@@ -707,15 +741,13 @@ async def _submit(
     state: FSMContext,
     person: Person,
     session: AsyncSession,
-    settings: Settings,
     clock: Clock,
     bot: Bot,
     draft: MandateDraft,
+    mandate_rules: MandateRules,
 ) -> None:
     try:
-        mandate = await submit_mandate(
-            session, person, draft, clock.now(), settings.mandate_sla_days
-        )
+        mandate = await submit_mandate(session, person, draft, clock.now(), mandate_rules)
     except DomainError as error:
         await query.answer(error_text(error), show_alert=True)
         return
@@ -731,8 +763,10 @@ async def _submit(
 
 
 def _wrong(key: str) -> Callable[..., Any]:
-    async def handler(message: Message, state: FSMContext, bot: Bot) -> None:
-        await _again(message, state, bot, _s(f"wrong.{key}"))
+    async def handler(
+        message: Message, state: FSMContext, bot: Bot, mandate_rules: MandateRules
+    ) -> None:
+        await _again(message, state, bot, mandate_rules, _s(f"wrong.{key}"))
 
     handler.__name__ = f"wrong_{key}"
     return handler

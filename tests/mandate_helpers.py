@@ -14,7 +14,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot.services.mandate_draft import MandateDraft
+from bot.services.mandate_draft import MandateDraft, MandateRules
 from bot.services.mandates import submit_mandate
 from bot.services.people import Person, Role, grant_role, load_person
 from storage.db import Database
@@ -24,6 +24,7 @@ from tests.harness.factories import NOW, make_branch
 
 ADMIN_ID = 1
 SLA_DAYS = 3
+RULES = MandateRules(sla_days=SLA_DAYS)
 TEXT = "Во дворе дома 15 по улице Ленина не работает уличное освещение"
 
 
@@ -133,7 +134,7 @@ async def submit(
 ) -> Mandate:
     who = await person(database, user_id)
     async with database.transaction() as session:
-        return await submit_mandate(session, who, draft(text, category, **fields), now, SLA_DAYS)
+        return await submit_mandate(session, who, draft(text, category, **fields), now, RULES)
 
 
 async def act(database: Database, fn, user_id: int, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]

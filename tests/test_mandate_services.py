@@ -22,6 +22,7 @@ from bot.services.mandate_draft import (
     TEXT_MAX,
     TEXT_MIN,
     MandateDraft,
+    MandateRules,
     categories,
     normalize_phone,
     validate_photos,
@@ -783,7 +784,9 @@ async def test_the_card_has_photos_history_and_the_viewers_actions(database, wor
 async def test_submission_uses_the_sla_setting(database, world, clock) -> None:
     author = await person(database, world.author)
     async with database.transaction() as session:
-        mandate = await svc.submit_mandate(session, author, draft(), clock.now(), 1)
+        mandate = await svc.submit_mandate(
+            session, author, draft(), clock.now(), MandateRules(sla_days=1)
+        )
     assert mandate.due_at == datetime(2026, 11, 24, 21, 0, tzinfo=UTC)  # end of Tuesday
     assert SLA_DAYS == 3
 

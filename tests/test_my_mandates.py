@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 import pytest
 from aiogram.methods import EditMessageText
 
-from bot.services.mandate_draft import MandateDraft
+from bot.services.mandate_draft import MandateDraft, MandateRules
 from bot.services.mandates import accept_mandate, submit_mandate
 from bot.services.people import Person, Role, load_person
 from handlers.callbacks import MandateCb, MandateListCb
 from storage.models import User
 from tests.harness.factories import make_branch, make_user
 
+RULES = MandateRules(sla_days=3)
 MEMBER, NEIGHBOUR, SECRETARY = 710, 711, 910
 
 
@@ -35,7 +36,7 @@ async def _submit(database, settings, user_id: int, now: datetime, n: int, categ
     text = f"Наказ номер {n}: отремонтировать участок дороги у дома {n * 7} на улице {n}-й Линии"
     async with database.transaction() as session:
         mandate = await submit_mandate(
-            session, author, MandateDraft(category=category, text=text), now, 3
+            session, author, MandateDraft(category=category, text=text), now, RULES
         )
         return mandate.id, mandate.number
 
@@ -152,7 +153,7 @@ async def test_user_text_in_the_list_is_escaped(database, settings, make_client,
     author = await _person(database, settings, MEMBER)
     draft = MandateDraft(category="other", text="Скамейки <b>сломаны</b> & урны переполнены")
     async with database.transaction() as session:
-        await submit_mandate(session, author, draft, clock.now(), 3)
+        await submit_mandate(session, author, draft, clock.now(), RULES)
     user = make_client(MEMBER)
     await user.send("/my_mandates")
     assert "Скамейки &lt;b&gt;сломаны&lt;/b&gt; &amp; урны" in user.last_text

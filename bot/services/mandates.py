@@ -23,8 +23,8 @@ status). The first change away from `new` sets `first_answered_at`. Each change 
 Callback data the notices carry: `md:<action>:<id>` and `mdr:<id>:<score>` — see
 `bot.services.mandate_notices` for the exact list.
 
-Submission helpers (`MandateDraft`, `validate_text`, `normalize_phone`, …) live in
-`bot.services.mandate_draft` (the common ones are re-exported here); lists and the card in
+Submission helpers (`MandateDraft`, `MandateRules`, `validate_text`, …) live in
+`bot.services.mandate_draft`; lists and the card in
 `bot.services.mandate_queries`; the `.xlsx` in `bot.services.mandate_export`.
 """
 
@@ -48,12 +48,8 @@ from bot.services.mandate_access import Action, ActorRole, allowed, require
 from bot.services.mandate_draft import (
     AUTHORITY_MAX,
     MandateDraft,
-    categories,
-    category_name,
-    normalize_phone,
+    MandateRules,
     validate_note,
-    validate_text,
-    validate_voter_name,
 )
 from bot.services.outbox import enqueue
 from bot.services.people import Person, curators_of, secretaries_of
@@ -67,32 +63,6 @@ from storage.models import (
     MandateSupporter,
     Region,
 )
-
-__all__ = [
-    "MandateDraft",
-    "MandateStatus",
-    "SimilarMandate",
-    "SupportOutcome",
-    "accept_mandate",
-    "answer_clarification",
-    "ask_clarification",
-    "available_actions",
-    "categories",
-    "category_name",
-    "check_action",
-    "comment_mandate",
-    "find_similar",
-    "forward_mandate",
-    "is_overdue",
-    "normalize_phone",
-    "rate_mandate",
-    "reject_mandate",
-    "resolve_mandate",
-    "submit_mandate",
-    "support_mandate",
-    "validate_text",
-    "validate_voter_name",
-]
 
 
 class MandateStatus(StrEnum):
@@ -247,20 +217,20 @@ async def _next_sequence(session: AsyncSession, branch_id: int, year: int) -> in
 
 
 async def submit_mandate(
-    session: AsyncSession, person: Person, draft: MandateDraft, now: datetime, sla_days: int
+    session: AsyncSession, person: Person, draft: MandateDraft, now: datetime, rules: MandateRules
 ) -> Mandate:
     """Save a member's mandate in their branch and tell the branch's secretaries.
 
     The draft is validated again (`InvalidInput` as in `mandate_draft`). The number is
     `<branch number>/<year>/<4-digit sequence>` (year in the branch's time zone); `due_at` is
-    `sla_days` working days later (`working_days.add_working_days`). Errors:
+    `rules.sla_days` working days later (`working_days.add_working_days`). Errors:
     `mandate_no_branch` when the person is in no branch, `consent_required` without consent.
     """
     if person.branch_id is None:
         raise DomainError("mandate_no_branch")
     if not person.consent_given:
         raise DomainError("consent_required")
-    clean = draft.validated()
+    clean = draft.validated(rules)
     branch_number, timezone = (
         await session.execute(
             select(Branch.number, Region.timezone)
@@ -286,7 +256,7 @@ async def submit_mandate(
         supporters=0,
         created_at=now,
         updated_at=now,
-        due_at=add_working_days(now, sla_days, timezone),
+        due_at=add_working_days(now, rules.sla_days, timezone),
     )
     session.add(mandate)
     await session.flush()
