@@ -127,7 +127,7 @@ async def pick_for_invite(
         selected ^= {callback_data.id}  # a curator invite may cover several branches
         await state.update_data(selected=sorted(selected))
         callback_data = PickCb(
-            purpose="inv", level="brp", id=data["local_id"], page=data.get("page", 0)
+            purpose="inv", level="brp", id=data["local_id"], page=data.get("page", 1)
         )
     elif callback_data.level in ("br", "done"):
         branch_ids = [callback_data.id] if callback_data.level == "br" else sorted(selected or ())

@@ -6,48 +6,25 @@ service to check the final choice.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import structure
+from bot.services.paging import Page
 from bot.texts import t
 from handlers.callbacks import PickCb
+from handlers.paging import add_pager
 
 PER_PAGE = 8
 
 
 def _pager(
-    builder: InlineKeyboardBuilder, purpose: str, level: str, page: structure.Page, item_id: int = 0
+    builder: InlineKeyboardBuilder, purpose: str, level: str, page: Page[Any], item_id: int = 0
 ) -> None:
-    if page.pages <= 1:
-        return
-    nav = []
-    if page.page > 0:
-        nav.append(
-            InlineKeyboardButton(
-                text=t("common.prev_page"),
-                callback_data=PickCb(
-                    purpose=purpose, level=level, id=item_id, page=page.page - 1
-                ).pack(),
-            )
-        )
-    nav.append(
-        InlineKeyboardButton(
-            text=t("common.page", page=page.page + 1, pages=page.pages),
-            callback_data=PickCb(purpose=purpose, level=level, id=item_id, page=page.page).pack(),
-        )
-    )
-    if page.page + 1 < page.pages:
-        nav.append(
-            InlineKeyboardButton(
-                text=t("common.next_page"),
-                callback_data=PickCb(
-                    purpose=purpose, level=level, id=item_id, page=page.page + 1
-                ).pack(),
-            )
-        )
-    builder.row(*nav)
+    add_pager(builder, page, lambda n: PickCb(purpose=purpose, level=level, id=item_id, page=n))
 
 
 def _back(builder: InlineKeyboardBuilder, purpose: str, to_level: str, item_id: int = 0) -> None:
@@ -60,7 +37,7 @@ def _back(builder: InlineKeyboardBuilder, purpose: str, to_level: str, item_id: 
 
 
 async def regions(
-    session: AsyncSession, purpose: str, title: str, page: int = 0
+    session: AsyncSession, purpose: str, title: str, page: int = 1
 ) -> tuple[str, InlineKeyboardMarkup]:
     result = await structure.list_regions(session, page, PER_PAGE)
     builder = InlineKeyboardBuilder()
@@ -77,7 +54,7 @@ async def regions(
 
 
 async def local_branches(
-    session: AsyncSession, purpose: str, title: str, region_id: int, page: int = 0
+    session: AsyncSession, purpose: str, title: str, region_id: int, page: int = 1
 ) -> tuple[str, InlineKeyboardMarkup]:
     region = await structure.get_region(session, region_id)
     result = await structure.list_local_branches(session, region_id, page, PER_PAGE)
@@ -99,7 +76,7 @@ async def branches(
     purpose: str,
     title: str,
     local_branch_id: int,
-    page: int = 0,
+    page: int = 1,
     selected: set[int] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """With `selected` given, a multiple choice with ✅ marks and a «Готово» button."""

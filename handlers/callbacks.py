@@ -20,7 +20,7 @@ class PickCb(CallbackData, prefix="pk"):
     purpose: str
     level: str
     id: int = 0
-    page: int = 0
+    page: int = 1  # from 1; old buttons carry 0-based pages, clamped when shown
 
 
 class AdminCb(CallbackData, prefix="adm"):
@@ -51,7 +51,7 @@ class MandateListCb(CallbackData, prefix="ml"):
     and admin, with optional branch and status filters)."""
 
     view: str
-    page: int = 0
+    page: int = 1
     branch: int = 0
     status: str = ""
 

@@ -19,18 +19,14 @@ from bot.clock import local
 from bot.services.mandate_access import ActorRole
 from bot.services.mandate_draft import category_name
 from bot.services.mandate_notices import status_name
-from bot.services.mandate_queries import (
-    BranchOption,
-    HistoryEntry,
-    MandateCard,
-    MandateSummary,
-    Page,
-)
+from bot.services.mandate_queries import BranchOption, HistoryEntry, MandateCard, MandateSummary
 from bot.services.mandates import MandateStatus
+from bot.services.paging import Page, paginate
 from bot.services.people import Person
 from bot.services.working_days import last_day_to_answer
 from bot.texts import plural, t
 from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb
+from handlers.paging import add_pager
 
 # Telegram allows 4096 characters of visible text; keep a margin.
 CARD_LIMIT = 4000
@@ -268,27 +264,6 @@ def _filters_text(cb: MandateListCb, branches: list[BranchOption], with_status: 
     return lines
 
 
-def _nav(builder: InlineKeyboardBuilder, page: int, pages: int, make) -> None:  # type: ignore[no-untyped-def]
-    """◀️ n/m ▶️ for 1-based pages; `make(page)` gives the callback data of a page."""
-    if pages <= 1:
-        return
-    row = []
-    if page > 1:
-        row.append(
-            InlineKeyboardButton(text=t("common.prev_page"), callback_data=make(page - 1).pack())
-        )
-    row.append(
-        InlineKeyboardButton(
-            text=t("common.page", page=page, pages=pages), callback_data=make(page).pack()
-        )
-    )
-    if page < pages:
-        row.append(
-            InlineKeyboardButton(text=t("common.next_page"), callback_data=make(page + 1).pack())
-        )
-    builder.row(*row)
-
-
 def list_screen(
     cb: MandateListCb,
     result: Page[MandateSummary],
@@ -302,9 +277,11 @@ def list_screen(
     if result.total:
         lines.append(t("mandate_work.list.total", count=plural(result.total, "plural.mandate")))
     lines.append("")
-    first = (result.page - 1) * result.per_page + 1
     if result.items:
-        lines += [_list_line(first + i, item, person) + "\n" for i, item in enumerate(result.items)]
+        lines += [
+            _list_line(n, item, person) + "\n"
+            for n, item in enumerate(result.items, result.first_number)
+        ]
         lines.append(t("mandate_work.list.open_hint"))
     else:
         lines.append(t(f"mandate_work.list.{cb.view}_empty"))
@@ -323,10 +300,9 @@ def list_screen(
                 callback_data=MandateCb(action="open", id=item.id).pack(),
             )
         )
-    _nav(
+    add_pager(
         builder,
-        result.page,
-        result.pages,
+        result,
         lambda p: MandateListCb(view=cb.view, page=p, branch=cb.branch, status=cb.status),
     )
     filters = []
@@ -368,9 +344,7 @@ def branch_screen(
     """The branch filter: the person's branches, a page of them at a time. `cb.page` is the
     page of this list; `cb.branch` the branch chosen now."""
     view = next(v for v, b in BRANCH_VIEW.items() if b == cb.view)
-    pages = max(1, -(-len(branches) // BRANCHES_PER_PAGE))
-    page = min(max(cb.page, 1), pages)
-    shown = branches[(page - 1) * BRANCHES_PER_PAGE : page * BRANCHES_PER_PAGE]
+    shown = paginate(branches, cb.page, BRANCHES_PER_PAGE)
     builder = InlineKeyboardBuilder()
     builder.row(
         InlineKeyboardButton(
@@ -378,7 +352,7 @@ def branch_screen(
             callback_data=MandateListCb(view=view, page=1, status=cb.status).pack(),
         )
     )
-    for branch in shown:
+    for branch in shown.items:
         builder.row(
             InlineKeyboardButton(
                 text=_choice(f"№{branch.number} — {branch.name}", cb.branch == branch.id),
@@ -387,10 +361,9 @@ def branch_screen(
                 ).pack(),
             )
         )
-    _nav(
+    add_pager(
         builder,
-        page,
-        pages,
+        shown,
         lambda p: MandateListCb(view=cb.view, page=p, branch=cb.branch, status=cb.status),
     )
     builder.row(

@@ -452,7 +452,7 @@ async def _list(
             return view.status_screen(cb)
         return view.branch_screen(cb, await staff_branches(session, person))
     branch = cb.branch or None
-    page = max(cb.page, 1)
+    page = cb.page  # clamped by the service: an old or forged number shows a real page
     if cb.view == "inbox":
         result = await inbox(
             session, person, clock.now(), branch_id=branch, page=page, per_page=PER_PAGE

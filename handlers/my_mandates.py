@@ -11,19 +11,20 @@ import html
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local
 from bot.services.mandate_draft import category_name
 from bot.services.mandate_notices import status_name
-from bot.services.mandate_queries import MandateSummary, Page, my_mandates
+from bot.services.mandate_queries import MandateSummary, my_mandates
 from bot.services.people import Person
 from bot.texts import plural, t
 from handlers.callbacks import MandateCb, MandateListCb
 from handlers.filters import Onboarded
 from handlers.mandate_submit import show_in_place
+from handlers.paging import add_pager
 
 PER_PAGE = 10
 PREVIEW_CHARS = 70
@@ -50,32 +51,18 @@ def _item(n: int, item: MandateSummary, timezone: str) -> str:
     )
 
 
-def _pager(page: Page[MandateSummary]) -> list[InlineKeyboardButton]:
-    def button(text: str, number: int) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            text=text, callback_data=MandateListCb(view="my", page=number).pack()
-        )
-
-    nav = []
-    if page.has_prev:
-        nav.append(button(t("common.prev_page"), page.page - 1))
-    nav.append(button(t("common.page", page=page.page, pages=page.pages), page.page))
-    if page.has_next:
-        nav.append(button(t("common.next_page"), page.page + 1))
-    return nav
-
-
 async def render(
     session: AsyncSession, person: Person, clock: Clock, page_number: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     page = await my_mandates(session, person, clock.now(), page=page_number, per_page=PER_PAGE)
     if not page.total:
         return (_s("empty") if person.branch_id is not None else _s("empty_no_branch")), None
-    first = (page.page - 1) * page.per_page + 1
     lines = [_s("title", total=plural(page.total, "plural.mandate"))]
     if page.pages > 1:
         lines.append(_s("page", page=page.page, pages=page.pages))
-    lines += [_item(n, item, person.timezone) for n, item in enumerate(page.items, first)]
+    lines += [
+        _item(n, item, person.timezone) for n, item in enumerate(page.items, page.first_number)
+    ]
     lines.append(_s("hint"))
     builder = InlineKeyboardBuilder()
     for item in page.items:
@@ -84,8 +71,7 @@ async def render(
             callback_data=MandateCb(action="open", id=item.id),
         )
     builder.adjust(2)
-    if page.pages > 1:
-        builder.row(*_pager(page))
+    add_pager(builder, page, lambda number: MandateListCb(view="my", page=number))
     return "\n\n".join(lines), builder.as_markup()
 
 
@@ -103,7 +89,7 @@ async def turn_page(
     bot: Bot,
 ) -> None:
     # The page is clamped by the service, so an old or forged number shows a real page.
-    text, markup = await render(session, person, clock, max(callback_data.page, 1))
+    text, markup = await render(session, person, clock, callback_data.page)
     await query.answer()
     await show_in_place(bot, query, text, markup)
 

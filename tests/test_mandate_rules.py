@@ -36,7 +36,7 @@ async def test_the_flow_offers_the_configured_categories_and_limits(settings, da
 def test_bad_mandate_settings_stop_the_start_with_one_line(monkeypatch):
     monkeypatch.setenv("MANDATE_TEXT_MIN", "50")
     monkeypatch.setenv("MANDATE_TEXT_MAX", "30")
-    with pytest.raises(SettingsError, match="^Неверная настройка: MANDATE_TEXT_MIN должен быть"):
+    with pytest.raises(SettingsError, match=r"^Неверная настройка: MANDATE_TEXT_MIN должен быть"):
         load_settings(_env_file=None)
     monkeypatch.setenv("MANDATE_CATEGORIES", " , ")
     with pytest.raises(SettingsError, match="MANDATE_CATEGORIES"):

@@ -259,16 +259,20 @@ async def test_seed_demo_is_idempotent(database):
 async def test_regions_are_listed_by_name_page_by_page(database):
     await load(database, EXAMPLE.read_text(encoding="utf-8"))
     async with database.sessions() as session:
-        first = await structure.list_regions(session, 0, per_page=2)
-        second = await structure.list_regions(session, 1, per_page=2)
+        first = await structure.list_regions(session, 1, per_page=2)
+        second = await structure.list_regions(session, 2, per_page=2)
         beyond = await structure.list_regions(session, 5, per_page=2)
+        before = await structure.list_regions(session, 0, per_page=2)  # an old 0-based button
 
     assert [r.name for r in first.items] == ["Кировская область", "Краснодарский край"]
-    assert (first.page, first.pages, first.total) == (0, 2, 3)
+    assert (first.page, first.pages, first.total) == (1, 2, 3)
+    assert (first.has_prev, first.has_next) == (False, True)
     assert [r.name for r in second.items] == ["Новосибирская область"]
     assert second.items[0].timezone == "Asia/Novosibirsk"
-    assert beyond.page == 1
+    assert beyond.page == 2
     assert beyond.items == second.items
+    assert before.page == 1
+    assert before.items == first.items
 
 
 async def test_branches_are_listed_in_natural_number_order_page_by_page(database):
@@ -278,13 +282,13 @@ async def test_branches_are_listed_in_natural_number_order_page_by_page(database
             session, csv_text(*(f"{KIROV},{n},участок {n}" for n in ["10", "2", "7"]))
         )
     async with database.sessions() as session:
-        kirov = (await structure.list_regions(session, 0)).items[0]
-        [local] = (await structure.list_local_branches(session, kirov.id, 0, 8)).items
-        kirov_branches = await structure.list_branches(session, local.id, 0, 8)
-        krasnodar = (await structure.list_regions(session, 0)).items[1]
-        locals_ = await structure.list_local_branches(session, krasnodar.id, 0, 8)
+        kirov = (await structure.list_regions(session, 1)).items[0]
+        [local] = (await structure.list_local_branches(session, kirov.id, 1, 8)).items
+        kirov_branches = await structure.list_branches(session, local.id, 1, 8)
+        krasnodar = (await structure.list_regions(session, 1)).items[1]
+        locals_ = await structure.list_local_branches(session, krasnodar.id, 1, 8)
         city = locals_.items[0]
-        pages = [await structure.list_branches(session, city.id, p, 8) for p in (0, 1)]
+        pages = [await structure.list_branches(session, city.id, p, 8) for p in (1, 2)]
 
     assert [b.number for b in kirov_branches.items] == ["2", "7", "8", "10"]
     assert (local.name, local.region_name) == ("Кировское местное отделение", "Кировская область")
@@ -294,13 +298,13 @@ async def test_branches_are_listed_in_natural_number_order_page_by_page(database
     ]
     assert [b.number for b in pages[0].items] == [f"20-{n:02d}" for n in range(1, 9)]
     assert [b.number for b in pages[1].items] == ["20-09", "20-10", "20-11"]
-    assert (pages[1].page, pages[1].pages, pages[1].total) == (1, 2, 11)
+    assert (pages[1].page, pages[1].pages, pages[1].total) == (2, 2, 11)
 
 
 async def test_an_empty_list_is_one_empty_page(database):
     async with database.sessions() as session:
         page = await structure.list_regions(session, 3)
-    assert (page.items, page.page, page.pages, page.total) == ([], 0, 1, 0)
+    assert (page.items, page.page, page.pages, page.total) == ([], 1, 1, 0)
 
 
 async def test_a_branch_is_found_by_id_or_by_number_across_regions(database):

@@ -8,12 +8,11 @@ Results are plain dataclasses, safe to use after the session is closed.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Row, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import AccessDenied, InvalidInput, NotFound
@@ -27,29 +26,12 @@ from bot.services.mandate_access import (
     staff_scope,
 )
 from bot.services.mandates import OPEN_STATUSES, MandateStatus, available_actions, is_overdue
+from bot.services.paging import Page, paginate_select
 from bot.services.people import Person
 from storage.models import Branch, Mandate, MandateEvent, MandatePhoto, Region
 
-T = TypeVar("T")
 PER_PAGE_MAX = 50
 PREVIEW_CHARS = 120
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: list[T]
-    page: int  # 1-based, clamped to 1..pages
-    pages: int  # at least 1, even when there is nothing
-    total: int
-    per_page: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,19 +136,11 @@ async def _page(
 ) -> Page[MandateSummary]:
     if not 1 <= per_page <= PER_PAGE_MAX:
         raise InvalidInput("per_page_invalid", max=PER_PAGE_MAX)
-    total = await session.scalar(select(func.count()).select_from(Mandate).where(condition)) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), pages)
-    query: Select[Any] = (
-        select(*_summary_columns())
-        .where(condition)
-        .order_by(*order)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-    rows = (await session.execute(query)).all()
-    items = [
-        MandateSummary(
+    query = select(*_summary_columns()).where(condition).order_by(*order)
+    rows = await paginate_select(session, query, page, per_page)
+
+    def summary(r: Row[Any]) -> MandateSummary:
+        return MandateSummary(
             id=r.id,
             number=r.number,
             status=r.status,
@@ -179,9 +153,8 @@ async def _page(
             supporters=r.supporters,
             preview=r.preview,
         )
-        for r in rows
-    ]
-    return Page(items, page, pages, total, per_page)
+
+    return rows.map(summary)
 
 
 async def _branch_filter(

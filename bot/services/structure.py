@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import Any, Generic, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.paging import Page, paginate
 from storage.models import Branch, LocalBranch, Region
 
 COLUMNS = ("region_code", "region_name", "timezone", "local_branch", "branch_number", "branch_name")
@@ -36,15 +36,8 @@ MAX_LENGTH = {
 
 # --- reading the structure -------------------------------------------------------------
 
-T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: list[T]
-    page: int  # from 0
-    pages: int  # at least 1, so "1/1" is shown for an empty list
-    total: int
+# Lists here are short (≈90 regions, tens of branches per local branch), so they are
+# sorted in Python, where natural and Russian order are easy, and then paged in memory.
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +83,6 @@ def number_key(number: str) -> tuple[tuple[int, int, str], ...]:
     )
 
 
-def _paginate(items: Sequence[T], page: int, per_page: int) -> Page[T]:
-    # Lists here are short (≈90 regions, tens of branches per local branch), so they are
-    # sorted in Python, where natural and Russian order are easy, and then sliced.
-    if per_page < 1:
-        raise ValueError("per_page must be positive")
-    total = len(items)
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(page, 0), pages - 1)
-    start = page * per_page
-    return Page(items=list(items[start : start + per_page]), page=page, pages=pages, total=total)
-
-
 def _branch_query() -> Select[tuple[Branch, str, Region]]:
     return (
         select(Branch, LocalBranch.name, Region)
@@ -124,13 +105,13 @@ def _branch_info(branch: Branch, local_name: str, region: Region) -> BranchInfo:
     )
 
 
-async def list_regions(session: AsyncSession, page: int = 0, per_page: int = 8) -> Page[RegionItem]:
+async def list_regions(session: AsyncSession, page: int = 1, per_page: int = 8) -> Page[RegionItem]:
     rows = await session.scalars(select(Region))
     items = sorted(
         (RegionItem(r.id, r.code, r.name, r.timezone) for r in rows),
         key=lambda r: (_name_key(r.name), r.id),
     )
-    return _paginate(items, page, per_page)
+    return paginate(items, page, per_page)
 
 
 async def get_region(session: AsyncSession, region_id: int) -> RegionItem:
@@ -141,7 +122,7 @@ async def get_region(session: AsyncSession, region_id: int) -> RegionItem:
 
 
 async def list_local_branches(
-    session: AsyncSession, region_id: int, page: int = 0, per_page: int = 8
+    session: AsyncSession, region_id: int, page: int = 1, per_page: int = 8
 ) -> Page[LocalBranchItem]:
     rows = await session.execute(
         select(LocalBranch.id, LocalBranch.name, Region.id, Region.name)
@@ -151,7 +132,7 @@ async def list_local_branches(
     items = sorted(
         (LocalBranchItem(*row) for row in rows), key=lambda lb: (_name_key(lb.name), lb.id)
     )
-    return _paginate(items, page, per_page)
+    return paginate(items, page, per_page)
 
 
 async def get_local_branch(session: AsyncSession, local_branch_id: int) -> LocalBranchItem:
@@ -168,11 +149,11 @@ async def get_local_branch(session: AsyncSession, local_branch_id: int) -> Local
 
 
 async def list_branches(
-    session: AsyncSession, local_branch_id: int, page: int = 0, per_page: int = 8
+    session: AsyncSession, local_branch_id: int, page: int = 1, per_page: int = 8
 ) -> Page[BranchInfo]:
     rows = await session.execute(_branch_query().where(Branch.local_branch_id == local_branch_id))
     items = sorted((_branch_info(*row) for row in rows), key=lambda b: (number_key(b.number), b.id))
-    return _paginate(items, page, per_page)
+    return paginate(items, page, per_page)
 
 
 async def get_branch(session: AsyncSession, branch_id: int) -> BranchInfo:
