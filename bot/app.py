@@ -70,6 +70,7 @@ def build_dispatcher(
     dp = Dispatcher(
         storage=storage,
         events_isolation=isolation,
+        disable_fsm=True,  # registered below, inside the update's transaction
         settings=settings,
         database=database,
         clock=clock,
@@ -77,6 +78,10 @@ def build_dispatcher(
     )
     dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_rate))
     dp.update.outer_middleware(DatabaseMiddleware(database))
+    # FSM after the transaction opens, so reading and writing the state join it: one
+    # transaction per update instead of one more for the state, and a step's state and
+    # data commit together.
+    dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(PersonMiddleware())
     dp.include_routers(*build_routers())
 
