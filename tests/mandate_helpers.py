@@ -1,13 +1,10 @@
 """A small world for the mandate service tests: two branches of one region and one of
 another, a member, a secretary, a curator and an admin for each side.
-
-`database` and `clock` mirror tests/conftest.py so these tests also run with
-`--noconftest` (conftest imports the whole bot); with conftest they simply shadow it.
+The `world` fixture reaches every test through `pytest_plugins` in tests/conftest.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,28 +15,13 @@ from bot.services.mandate_draft import MandateDraft, MandateRules
 from bot.services.mandates import submit_mandate
 from bot.services.people import Person, Role, grant_role, load_person
 from storage.db import Database
-from storage.models import Base, Branch, Consent, Mandate, MandateEvent, OutboxMessage, User
-from tests.harness.clock import FrozenClock
+from storage.models import Branch, Consent, Mandate, MandateEvent, OutboxMessage, User
 from tests.harness.factories import NOW, make_branch
 
 ADMIN_ID = 1
 SLA_DAYS = 3
 RULES = MandateRules(sla_days=SLA_DAYS)
 TEXT = "Во дворе дома 15 по улице Ленина не работает уличное освещение"
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock()
-
-
-@pytest.fixture
-async def database(tmp_path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path}/test.sqlite3")
-    async with database.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    yield database
-    await database.dispose()
 
 
 @dataclass(frozen=True)

@@ -14,18 +14,7 @@ from bot.services import mandates as svc
 from bot.services.errors import AccessDenied, DomainError, NotFound
 from storage.models import Mandate
 from tests.harness.factories import make_user
-from tests.mandate_helpers import (
-    act,
-    clock,
-    database,
-    events,
-    get_mandate,
-    outbox,
-    submit,
-    world,
-)
-
-__all__ = ["clock", "database", "world"]  # fixtures, imported for pytest
+from tests.mandate_helpers import act, events, get_mandate, outbox, submit
 
 FOREIGN_AUTHOR = 201  # writes the mandate of branch 20-04
 

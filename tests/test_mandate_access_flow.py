@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 
 from bot.services import mandates as svc
 from storage.models import OutboxMessage
-from tests.mandate_helpers import World, act, events, get_mandate, submit, world
+from tests.mandate_helpers import World, act, events, get_mandate, submit
 
-__all__ = ["world"]  # a fixture, imported for pytest
 
 ROLES = (
     "author",  # wrote the 20-03 mandate

@@ -12,9 +12,7 @@ from openpyxl import load_workbook
 from bot.services import mandates as svc
 from bot.services.errors import AccessDenied, InvalidInput
 from bot.services.mandate_export import export_mandates_xlsx
-from tests.mandate_helpers import act, clock, database, submit, world
-
-__all__ = ["clock", "database", "world"]  # fixtures, imported for pytest
+from tests.mandate_helpers import act, submit
 
 MANDATE_HEADERS = [
     "Номер",

@@ -13,9 +13,7 @@ from openpyxl import load_workbook
 
 from bot.services import mandates as svc
 from handlers.mandate_export import period_dates
-from tests.mandate_helpers import act, submit, world
-
-__all__ = ["world"]  # a fixture, imported for pytest
+from tests.mandate_helpers import act, submit
 
 
 def workbook_rows(request: SendDocument, sheet: str) -> list[tuple]:

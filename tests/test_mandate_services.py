@@ -36,18 +36,13 @@ from tests.mandate_helpers import (
     SLA_DAYS,
     TEXT,
     act,
-    clock,
-    database,
     draft,
     events,
     get_mandate,
     outbox,
     person,
     submit,
-    world,
 )
-
-__all__ = ["clock", "database", "world"]  # fixtures, imported for pytest
 
 UNRELATED = "Нужно отремонтировать дорогу на проспекте Мира, сплошные ямы после зимы"
 

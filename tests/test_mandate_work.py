@@ -25,9 +25,8 @@ from bot.services import mandates as svc
 from bot.services.people import Role
 from storage.models import OutboxMessage
 from tests.harness.factories import make_user
-from tests.mandate_helpers import World, act, events, get_mandate, submit, world
+from tests.mandate_helpers import World, act, events, get_mandate, submit
 
-__all__ = ["world"]  # a fixture, imported for pytest
 
 VOTER_TEXT = "Во дворе <b>дома 15</b> не работает освещение & темно по вечерам"
 
