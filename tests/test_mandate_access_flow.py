@@ -13,7 +13,6 @@ from bot.services import mandates as svc
 from storage.models import OutboxMessage
 from tests.mandate_helpers import World, act, events, get_mandate, submit
 
-
 ROLES = (
     "author",  # wrote the 20-03 mandate
     "member",  # another member of 20-03

@@ -27,7 +27,6 @@ from storage.models import OutboxMessage
 from tests.harness.factories import make_user
 from tests.mandate_helpers import World, act, events, get_mandate, submit
 
-
 VOTER_TEXT = "Во дворе <b>дома 15</b> не работает освещение & темно по вечерам"
 
 
