@@ -13,7 +13,7 @@ $(VENV)/.dev: $(BIN)/pervichka
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-.PHONY: install run test lint bench
+.PHONY: install run test test-postgres lint bench
 install: $(BIN)/pervichka
 
 run: $(BIN)/pervichka
@@ -25,6 +25,10 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# The same suite on a throwaway PostgreSQL server (installed from Debian if missing).
+test-postgres: $(VENV)/.dev
+	scripts/with-postgres.sh $(BIN)/pytest -q
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -22,13 +23,17 @@ def clock() -> FrozenClock:
     return FrozenClock()
 
 
+# Set by `make test-postgres`: the same suite against PostgreSQL instead of SQLite files.
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(
         _env_file=None,
         bot_token="42:TEST-TOKEN",
         bot_username="pervichka_test_bot",
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/test.sqlite3",
+        database_url=POSTGRES_URL or f"sqlite+aiosqlite:///{tmp_path}/test.sqlite3",
         admin_ids=frozenset({ADMIN_ID}),
         throttle_rate=1000,
     )
@@ -38,6 +43,8 @@ def settings(tmp_path) -> Settings:
 async def database(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings.database_url)
     async with database.engine.begin() as conn:
+        if POSTGRES_URL:  # one database for the whole run: start each test empty
+            await conn.run_sync(Base.metadata.drop_all)
         await conn.run_sync(Base.metadata.create_all)
     yield database
     await database.dispose()

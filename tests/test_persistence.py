@@ -15,11 +15,12 @@ from storage.fsm import DatabaseStorage
 from storage.migrate import upgrade
 from storage.models import Base, User
 from tests.harness.client import BotClient
-from tests.harness.factories import make_branch
+from tests.harness.factories import empty_database, make_branch
 from tests.harness.session import RecordingSession
 
 
 async def test_a_conversation_started_before_a_restart_is_finished_after_it(settings, clock):
+    await empty_database(settings.database_url)
     await asyncio.to_thread(upgrade, settings.database_url)
     first_db = Database(settings.database_url)
     branch_id = await make_branch(first_db)
@@ -58,10 +59,10 @@ async def test_fsm_storage_keeps_state_and_data_per_whole_key(database):
     assert await DatabaseStorage(database).get_data(key) == {}
 
 
-async def test_migrations_build_exactly_the_schema_the_models_describe(tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path}/migrated.sqlite3"
-    await asyncio.to_thread(upgrade, url)
-    database = Database(url)
+async def test_migrations_build_exactly_the_schema_the_models_describe(settings):
+    await empty_database(settings.database_url)
+    await asyncio.to_thread(upgrade, settings.database_url)
+    database = Database(settings.database_url)
     async with database.engine.connect() as connection:
         diff = await connection.run_sync(
             lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.services.people import Role, grant_role
 from storage.db import Database
-from storage.models import Branch, Consent, LocalBranch, Region, User
+from storage.models import Base, Branch, Consent, LocalBranch, Region, User
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -71,3 +71,13 @@ async def make_user(
             for b in branch_ids:
                 await grant_role(session, user_id, role, NOW, branch_id=b)
     return user_id
+
+
+async def empty_database(url: str) -> None:
+    """Drop every table, migrations' bookkeeping included, so Alembic starts from nothing
+    (a new SQLite file is empty anyway; a shared PostgreSQL test database is not)."""
+    database = Database(url)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
+        await conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    await database.dispose()
