@@ -94,7 +94,8 @@ def build_dispatcher(
         tick.register("outbox", sender.on_tick)
         await set_default_commands(bot)
         if start_background:
-            sender.start()
+            if settings.outbox_sender:
+                sender.start()
             nonlocal scheduler
             scheduler = scheduler or ApschedulerScheduler()
             scheduler.every(settings.tick_seconds, "tick", tick)

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     polling_handle_as_tasks: bool = False
     throttle_rate: float = Field(default=2.0, gt=0, description="Updates per second per user.")
     tick_seconds: int = Field(default=30, ge=1)
+    # The outbox sender claims no rows: with several bot processes over one database,
+    # exactly one of them must send.
+    outbox_sender: bool = True
     mandate_sla_days: int = Field(default=3, ge=1)
     # Category codes in the order offered; names are `mandates.category.<code>` texts,
     # and a code without one is shown as written.

@@ -139,7 +139,7 @@ class OutboxSender:
     # --- the background loop -------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is not None and not self._task.done():
+        if self.running:
             return
         self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
@@ -154,6 +154,10 @@ class OutboxSender:
             await self._task
         finally:
             self._task = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     def wake(self) -> None:
         self._wake.set()

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.app import build_dispatcher
 from bot.delivery import OutboxSender, Throttle
 from bot.services.outbox import Notice, enqueue
 from storage.models import OutboxMessage
@@ -237,3 +238,16 @@ async def test_stop_does_not_wait_out_the_idle_pause(bot, database, clock):
     await asyncio.sleep(0)  # let the loop begin its first pass; it then idles for 30 s
     async with asyncio.timeout(5):
         await sender.stop()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+async def test_only_the_process_told_to_send_starts_the_sender(settings, database, bot, enabled):
+    settings = settings.model_copy(update={"outbox_sender": enabled})
+    dp = build_dispatcher(settings, database)
+    await dp.emit_startup(bot=bot, dispatcher=dp, **dp.workflow_data)
+    try:
+        assert dp["outbox"].running is enabled
+        assert dp["scheduler"] is not None  # due work is ticked in every process
+    finally:
+        await dp.emit_shutdown(bot=bot, dispatcher=dp, **dp.workflow_data)
+    assert not dp["outbox"].running
