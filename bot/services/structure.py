@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.paging import Page, paginate
+from bot.texts import t
 from storage.models import Branch, LocalBranch, Region
 
 COLUMNS = ("region_code", "region_name", "timezone", "local_branch", "branch_number", "branch_name")
@@ -232,8 +233,8 @@ def _timezone_problem(value: str) -> str | None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         hint = _zones_by_folded_name().get(value.casefold())
-        suggestion = f" (возможно, {hint})" if hint else " (пример: Europe/Moscow)"
-        return f"неизвестный часовой пояс «{value}»{suggestion}"
+        suggestion = t("structure.zone_maybe", zone=hint) if hint else t("structure.zone_example")
+        return t("structure.zone_unknown", value=value, hint=suggestion)
     return None
 
 
@@ -258,24 +259,21 @@ def _check_header(fieldnames: Sequence[Any]) -> list[ImportProblem]:
     # Columns without a name (a trailing comma in the header) are allowed if left empty.
     names = [n for n in (_tidy(name).lower() for name in fieldnames) if n]
     if not names:
-        return [ImportProblem(1, "файл пуст: нужна строка-заголовок " + ",".join(COLUMNS))]
+        return [ImportProblem(1, t("structure.file_empty", columns=",".join(COLUMNS)))]
     missing = [c for c in COLUMNS if c not in names]
     unknown = [n for n in names if n not in COLUMNS]
     repeated = sorted({n for n in names if names.count(n) > 1})
     details = []
     if missing:
-        details.append("нет столбцов " + ", ".join(missing))
+        details.append(t("structure.columns_missing", columns=", ".join(missing)))
     if unknown:
-        details.append("лишние столбцы " + ", ".join(unknown))
+        details.append(t("structure.columns_unknown", columns=", ".join(unknown)))
     if repeated:
-        details.append("повторяются столбцы " + ", ".join(repeated))
+        details.append(t("structure.columns_repeated", columns=", ".join(repeated)))
     if not details:
         return []
-    return [
-        ImportProblem(
-            1, "неверный заголовок: " + "; ".join(details) + ". Нужен: " + ",".join(COLUMNS)
-        )
-    ]
+    text = t("structure.bad_header", details="; ".join(details), columns=",".join(COLUMNS))
+    return [ImportProblem(1, text)]
 
 
 def _row_values(raw: RawRow) -> tuple[dict[str, str], bool]:
@@ -308,12 +306,12 @@ def _parse(rows: Iterable[tuple[int, RawRow]]) -> tuple[list[_Row], list[ImportP
             continue  # an empty line, e.g. «,,,,,» left by a spreadsheet
         reasons = []
         if stray:
-            reasons.append(
-                "значений больше, чем столбцов (запятая внутри названия? возьмите его в кавычки)"
-            )
-        reasons.extend(f"не заполнено поле {column}" for column in COLUMNS if not row[column])
+            reasons.append(t("structure.stray_values"))
         reasons.extend(
-            f"поле {column} длиннее {limit} символов"
+            t("structure.field_empty", column=column) for column in COLUMNS if not row[column]
+        )
+        reasons.extend(
+            t("structure.field_too_long", column=column, limit=limit)
             for column, limit in MAX_LENGTH.items()
             if len(row[column]) > limit
         )
@@ -325,29 +323,44 @@ def _parse(rows: Iterable[tuple[int, RawRow]]) -> tuple[list[_Row], list[ImportP
             seen = regions.setdefault(code, (line, name, zone))
             if seen[1:] != (name, zone):
                 reasons.append(
-                    f"регион {code} уже указан в строке {seen[0]} как «{seen[1]}» ({seen[2]}), "
-                    f"здесь — «{name}» ({zone})"
+                    t(
+                        "structure.region_renamed",
+                        code=code,
+                        line=seen[0],
+                        first_name=seen[1],
+                        first_zone=seen[2],
+                        name=name,
+                        zone=zone,
+                    )
                 )
             named = codes_by_name.setdefault(_name_key(name), (line, code))
             if named[1] != code:
                 reasons.append(
-                    f"регион «{name}» в строке {named[0]} записан с кодом {named[1]}, "
-                    f"здесь — с кодом {code}"
+                    t(
+                        "structure.region_recoded",
+                        name=name,
+                        line=named[0],
+                        first_code=named[1],
+                        code=code,
+                    )
                 )
         if code and row["local_branch"]:
             local = row["local_branch"]
             first = spellings.setdefault((code, _name_key(local)), (line, local))
             if first[1] != local:
                 reasons.append(
-                    f"местное отделение в строке {first[0]} написано «{first[1]}», "
-                    f"здесь — «{local}»: напишите одинаково"
+                    t("structure.local_respelled", line=first[0], first=first[1], local=local)
                 )
         if code and row["branch_number"]:
             first_line = branches.setdefault((code, row["branch_number"]), line)
             if first_line != line:
                 reasons.append(
-                    f"первичное отделение {row['branch_number']} региона {code} "
-                    f"уже есть в строке {first_line}"
+                    t(
+                        "structure.branch_repeated",
+                        number=row["branch_number"],
+                        code=code,
+                        line=first_line,
+                    )
                 )
         if reasons:
             problems.append(ImportProblem(line, "; ".join(reasons)))
@@ -379,7 +392,7 @@ async def import_structure(
     if problems:
         raise StructureImportError(problems)
     if not parsed:
-        raise StructureImportError([ImportProblem(2, "в файле нет ни одной строки со структурой")])
+        raise StructureImportError([ImportProblem(2, t("structure.no_rows"))])
 
     report = ImportReport(rows=len(parsed))
     regions = await _upsert_regions(session, parsed, report)
