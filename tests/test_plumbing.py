@@ -1,0 +1,50 @@
+"""The small machinery under every flow: the periodic tick and the flood throttle."""
+
+from __future__ import annotations
+
+from aiogram.methods import AnswerCallbackQuery
+
+from bot.app import build_bot, build_dispatcher
+from bot.scheduler import Tick
+from tests.harness.client import BotClient
+from tests.harness.factories import make_branch, make_user
+from tests.harness.session import RecordingSession
+
+
+async def test_the_tick_runs_every_job_with_the_clock_and_survives_a_failing_one(clock):
+    seen = []
+
+    async def broken(now):
+        raise RuntimeError("a job failed")
+
+    async def recorder(now):
+        seen.append(now)
+
+    tick = Tick(clock)
+    tick.register("broken", broken)
+    tick.register("recorder", recorder)
+    first = clock.now()
+    await tick()
+    second = clock.advance(minutes=1)
+    await tick()
+    assert seen == [first, second]
+
+
+async def test_a_flood_from_one_person_is_cut_without_silencing_others(settings, database, clock):
+    settings = settings.model_copy(update={"throttle_rate": 1.0})
+    branch_id = await make_branch(database)
+    for user_id in (801, 802):
+        await make_user(database, user_id, branch_id=branch_id)
+    dp = build_dispatcher(settings, database, clock=clock, start_background=False)
+    bot = build_bot(settings, RecordingSession())
+    flooder, neighbour = BotClient(dp, bot, 801), BotClient(dp, bot, 802)
+
+    for _ in range(12):
+        await flooder.send("/help")
+    answered = sum("Что умеет бот" in text for text in bot.session.texts_to(801))
+    assert 1 <= answered <= 6  # a burst of five gets through, the rest is dropped
+
+    await neighbour.send("/help")
+    assert "Что умеет бот" in neighbour.last_text
+    await flooder.click_data("md:open:1")
+    assert bot.session.sent(AnswerCallbackQuery)[-1].text == "Слишком часто, подождите секунду."
