@@ -29,6 +29,15 @@ class Onboarding(StatesGroup):
     picking = State()
 
 
+async def ask_consent(message: Message, settings: Settings) -> None:
+    text = t(
+        "onboarding.consent",
+        version=settings.consent_version,
+        party=html.escape(settings.party_name),
+    )
+    await message.answer(text, reply_markup=consent_keyboard())
+
+
 def consent_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=t("onboarding.consent_accept"), callback_data=ConsentCb(accept=True))
@@ -68,14 +77,7 @@ async def proceed(
                 party=html.escape(settings.party_name),
             )
         )
-        await message.answer(
-            t(
-                "onboarding.consent",
-                version=settings.consent_version,
-                party=html.escape(settings.party_name),
-            ),
-            reply_markup=consent_keyboard(),
-        )
+        await ask_consent(message, settings)
         return
     token = (await state.get_data()).get("invite")
     if token:
@@ -165,14 +167,7 @@ async def consent_status(message: Message, person: Person, settings: Settings) -
 
 async def consent_expected(message: Message, settings: Settings) -> None:
     await message.answer(t("onboarding.consent_use_buttons"))
-    await message.answer(
-        t(
-            "onboarding.consent",
-            version=settings.consent_version,
-            party=html.escape(settings.party_name),
-        ),
-        reply_markup=consent_keyboard(),
-    )
+    await ask_consent(message, settings)
 
 
 async def pick(
