@@ -132,9 +132,6 @@ class OutboxSender:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._pass_lock = asyncio.Lock()  # one pass at a time: the loop and a manual send_due
-        # SQLite has one writer: outcomes are recorded one after another instead of having
-        # concurrent sends contend for the database lock and the connection pool.
-        self._write_lock = asyncio.Lock()
 
     # --- the background loop -------------------------------------------------------------
 
@@ -276,7 +273,7 @@ class OutboxSender:
     # --- recording outcomes --------------------------------------------------------------
 
     async def _record(self, row_id: int, **values: Any) -> None:
-        async with self._write_lock, self.database.transaction() as session:
+        async with self.database.transaction() as session:
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
             )
@@ -312,7 +309,7 @@ class OutboxSender:
             row.chat_id,
             reason,
         )
-        async with self._write_lock, self.database.transaction() as session:
+        async with self.database.transaction() as session:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id)

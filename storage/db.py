@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from contextvars import ContextVar
 
 from sqlalchemy import event
@@ -24,14 +25,33 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine: AsyncEngine = create_async_engine(url, echo=echo)
-        if self.engine.dialect.name == "sqlite":
+        sqlite = self.engine.dialect.name == "sqlite"
+        if sqlite:
             _tune_sqlite(self.engine)
+        # SQLite has one writer. Writers of this process queue here, first come first
+        # served, instead of in SQLite's busy handler, which sleeps and retries and can let
+        # a newcomer win while an early writer times out with "database is locked".
+        self._writer = asyncio.Lock() if sqlite else None
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(
+            self.engine.execution_options(read_only=True), expire_on_commit=False
+        )
+
+    def _write_turn(self) -> AbstractAsyncContextManager[object]:
+        return self._writer if self._writer is not None else nullcontext()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: committed when the block ends, rolled back when it raises."""
-        async with self.sessions() as session, session.begin():
+        """One unit of work: committed when the block ends, rolled back when it raises.
+        Not to be nested in another transaction of the same database: join it instead."""
+        async with self._write_turn(), self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only snapshot for long reads (an export): it neither waits for writers
+        nor holds them up, since SQLite in WAL mode lets readers and a writer run at once."""
+        async with self._read_sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
@@ -72,6 +92,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        if conn.get_execution_options().get("read_only"):
+            conn.exec_driver_sql("BEGIN")
+            return
         # Take the write lock at BEGIN: two concurrent read-then-write transactions would
-        # otherwise deadlock on the upgrade and one would fail with "database is locked".
+        # otherwise deadlock on the upgrade and one would fail with "database is locked"
+        # (another process, such as the CLI, may be writing too).
         conn.exec_driver_sql("BEGIN IMMEDIATE")
