@@ -13,6 +13,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
+from bot.background import Background
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import OutboxSender
@@ -87,6 +88,8 @@ def build_dispatcher(
 
     tick = Tick(clock)
     dp["tick"] = tick
+    background = Background()
+    dp["background"] = background
 
     async def on_startup(bot: Bot) -> None:
         sender = OutboxSender(bot, database, clock)
@@ -103,6 +106,7 @@ def build_dispatcher(
             dp["scheduler"] = scheduler
 
     async def on_shutdown() -> None:
+        await background.drain()
         if running := dp.workflow_data.get("scheduler"):
             running.shutdown()
         if sender := dp.workflow_data.get("outbox"):

@@ -5,15 +5,16 @@ business (`mandate_export.export_mandates_xlsx`); here: the period and the file.
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+import logging
+from datetime import date, datetime, timedelta
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.background import Background
 from bot.clock import Clock, local
 from bot.services.errors import DomainError
 from bot.services.mandate_access import is_staff
@@ -23,7 +24,9 @@ from bot.texts import t
 from handlers.callbacks import ExportCb
 from handlers.filters import Onboarded
 from handlers.mandate_work import error_text, leave_work, show
+from storage.db import Database
 
+log = logging.getLogger(__name__)
 PERIODS = ("week", "month", "quarter", "year", "all")
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 # «За всё время» starts before the bot could have had any mandate.
@@ -68,7 +71,8 @@ async def export_period(
     query: CallbackQuery,
     callback_data: ExportCb,
     person: Person,
-    session: AsyncSession,
+    database: Database,
+    background: Background,
     clock: Clock,
     bot: Bot,
 ) -> None:
@@ -89,10 +93,32 @@ async def export_period(
         t("mandate_work.export.preparing", period=t(f"mandate_work.export.{period}")),
         InlineKeyboardMarkup(inline_keyboard=[]),
     )
+    # A large file takes seconds to write: built in the background from a read-only
+    # snapshot, so the bot goes on answering everyone else meanwhile.
+    export = _send_export(bot, database, person, period, date_from, date_to, now)
+    background.spawn(export, name=f"export-{person.id}")
+
+
+async def _send_export(
+    bot: Bot,
+    database: Database,
+    person: Person,
+    period: str,
+    date_from: date,
+    date_to: date,
+    now: datetime,
+) -> None:
     try:
-        data = await export_mandates_xlsx(session, person, date_from, date_to, person.timezone, now)
+        async with database.reading() as session:
+            data = await export_mandates_xlsx(
+                session, person, date_from, date_to, person.timezone, now
+            )
     except DomainError as error:
-        await bot.send_message(query.from_user.id, error_text(error))
+        await bot.send_message(person.id, error_text(error))
+        return
+    except Exception:
+        log.exception("export for %s failed", person.id)
+        await bot.send_message(person.id, t("common.error"))
         return
     caption = (
         t("mandate_work.export.caption_all", date_to=f"{date_to:%d.%m.%Y}")
@@ -103,8 +129,8 @@ async def export_period(
             date_to=f"{date_to:%d.%m.%Y}",
         )
     )
-    document = BufferedInputFile(data, filename=f"nakazy_{today.isoformat()}.xlsx")
-    await bot.send_document(query.from_user.id, document, caption=caption)
+    filename = f"nakazy_{local(now, person.timezone):%Y-%m-%d}.xlsx"
+    await bot.send_document(person.id, BufferedInputFile(data, filename=filename), caption=caption)
 
 
 def create_router() -> Router:

@@ -52,7 +52,10 @@ class BotClient:
 
     async def feed(self, update: Update) -> Any:
         self._seen = len(self.session.requests)
-        return await self.dp.feed_update(self.bot, update, **self.feed_kwargs)
+        result = await self.dp.feed_update(self.bot, update, **self.feed_kwargs)
+        if background := self.dp.workflow_data.get("background"):
+            await background.drain()  # what the person would see a moment later
+        return result
 
     async def send(self, text: str | None = None, **content: Any) -> Any:
         message = Message(
