@@ -14,7 +14,7 @@ from bench import Result, format_table
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes, about half a minute")
+    parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
     parser.add_argument("--updates", type=int, help="updates fed to each dispatcher (20000)")
     parser.add_argument("--users", type=int, help="members already onboarded (2000)")
     parser.add_argument("--newcomers", type=int, help="people going through consent (200)")
@@ -23,7 +23,14 @@ def _parser() -> argparse.ArgumentParser:
         "--outbox-limited", type=int, help="notices sent at the real 30/s limit (300)"
     )
     parser.add_argument(
-        "--only", choices=("dispatcher", "outbox"), help="run one of the two benchmarks"
+        "--mandate-users", type=int, help="members submitting mandates at once (200)"
+    )
+    parser.add_argument("--mandates-each", type=int, help="mandates each of them submits (5)")
+    parser.add_argument(
+        "--branch-mandates", type=int, help="mandates in the branch for /inbox and /export (10000)"
+    )
+    parser.add_argument(
+        "--only", choices=("dispatcher", "outbox", "mandates"), help="run one of the benchmarks"
     )
     return parser
 
@@ -31,14 +38,19 @@ def _parser() -> argparse.ArgumentParser:
 def _sizes(args: argparse.Namespace) -> dict[str, int]:
     if args.quick:
         sizes = {"updates": 2000, "users": 200, "newcomers": 20, "outbox": 500, "limited": 90}
+        sizes |= {"mandate_users": 20, "mandates_each": 2, "branch_mandates": 1000}
     else:
         sizes = {"updates": 20000, "users": 2000, "newcomers": 200, "outbox": 3000, "limited": 300}
+        sizes |= {"mandate_users": 200, "mandates_each": 5, "branch_mandates": 10000}
     for name, value in [
         ("updates", args.updates),
         ("users", args.users),
         ("newcomers", args.newcomers),
         ("outbox", args.outbox),
         ("limited", args.outbox_limited),
+        ("mandate_users", args.mandate_users),
+        ("mandates_each", args.mandates_each),
+        ("branch_mandates", args.branch_mandates),
     ]:
         if value is not None:
             sizes[name] = value
@@ -48,13 +60,17 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
 
 
 async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
-    from bench import dispatcher_bench, outbox_bench
+    from bench import dispatcher_bench, mandate_bench, outbox_bench
 
     results: list[Result] = []
     if args.only in (None, "dispatcher"):
         results += await dispatcher_bench.run(sizes["updates"], sizes["users"], sizes["newcomers"])
     if args.only in (None, "outbox"):
         results += await outbox_bench.run(sizes["outbox"], sizes["limited"])
+    if args.only in (None, "mandates"):
+        results += await mandate_bench.run(
+            sizes["mandate_users"], sizes["mandates_each"], sizes["branch_mandates"]
+        )
     return results
 
 
