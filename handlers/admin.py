@@ -136,7 +136,7 @@ async def pick_for_invite(
             return
         await _make_invite(query, state, person, session, clock, bot, role, branch_ids)
         return
-    screen = await branch_picker.render(session, callback_data, _title(role), data, selected)
+    screen = await branch_picker.render(session, callback_data, _title(role), selected)
     await query.answer()
     if screen is None:
         return

@@ -118,7 +118,6 @@ async def render(
     session: AsyncSession,
     callback: PickCb,
     title: str,
-    data: dict,
     selected: set[int] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup] | None:
     """The screen a navigation button asks for; None for a final choice ("br", "done")."""

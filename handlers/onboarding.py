@@ -204,7 +204,7 @@ async def pick(
         await state.clear()
         await show_menu(query.message, await reload_person(session, person.id, settings), bot)
         return
-    screen = await branch_picker.render(session, callback_data, title, await state.get_data())
+    screen = await branch_picker.render(session, callback_data, title)
     await query.answer()
     if screen is None:
         return
