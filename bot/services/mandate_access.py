@@ -9,8 +9,9 @@
   author's own: nobody answers for them;
 - support: a member of the mandate's branch other than its author.
 
-`require` raises AccessDenied; `visible_to` / `staff_scope` are the same rules as SQL
-conditions on `Mandate`, used by every list, so a list never shows what `require` refuses.
+`require` raises AccessDenied; `staff_scope` is the same rule as an SQL condition on
+`Mandate`, used by every staff list and the export, so a list never shows what `require`
+refuses (the author's own list is `Mandate.author_id == person.id`).
 """
 
 from __future__ import annotations
@@ -125,8 +126,3 @@ def staff_scope(person: Person) -> ColumnElement[bool]:
             )
         )
     return or_(*conditions) if conditions else false()
-
-
-def visible_to(person: Person) -> ColumnElement[bool]:
-    """SQL: every mandate the person may read — their own and their staff scope."""
-    return or_(Mandate.author_id == person.id, staff_scope(person))
