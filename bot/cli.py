@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -189,12 +189,29 @@ async def _poll(settings: Settings) -> None:
             me = await bot.me()  # a wrong token is told here, before anything starts
         logging.getLogger(__name__).info(t("cli.starting", username=me.username))
         dispatcher = build_dispatcher(settings, database)
+        if settings.webhook_url:
+            await _serve_webhook(dispatcher, bot, settings)
+            return
         # handle_as_tasks=False (the default setting): Telegram is told an update was
         # received only after its handler finished, so a crash does not lose it.
         await dispatcher.start_polling(bot, handle_as_tasks=settings.polling_handle_as_tasks)
     finally:
         await bot.session.close()
         await database.dispose()
+
+
+async def _serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> None:
+    from aiohttp import web
+
+    from bot.webhook import build_webhook_app
+
+    runner = web.AppRunner(build_webhook_app(dispatcher, bot, settings))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
+        await asyncio.Event().wait()  # until Ctrl+C cancels the run
+    finally:
+        await runner.cleanup()
 
 
 @asynccontextmanager

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     mandate_text_max: int = Field(default=2000, le=3500)  # a card must fit one message
     mandate_max_photos: int = Field(default=5, ge=0, le=10)  # an album holds at most 10
     redis_url: str | None = None
+    # Webhook mode instead of long polling: the public HTTPS address Telegram posts to,
+    # a secret it sends back in a header, and where this process listens.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
