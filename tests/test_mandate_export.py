@@ -183,3 +183,37 @@ async def test_the_period_is_in_the_readers_days(database, world, clock) -> None
     data = await _export(database, world.secretary, clock)
     assert [r[0] for r in rows(data, "Наказы")[1:]] == [inside.number]
     assert late.number.endswith("0001")
+
+
+def _die_in_a_child(parent: int) -> bytes:
+    # Module-level so the child process can import it: kills the child, not the parent.
+    import os
+
+    if os.getpid() != parent:
+        os._exit(1)
+    return b"in the parent"
+
+
+async def test_the_workbook_is_written_in_another_process_or_else_in_a_thread(
+    database, world, clock, monkeypatch
+) -> None:
+    # Imported here: this test was added below the module's own tests.
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    from bot.services import mandate_export
+
+    # openpyxl in a thread would hold the GIL for seconds and stall every other update.
+    assert await mandate_export._off_process(os.getpid) != os.getpid()
+    # A child that dies costs that export nothing: it is written in a thread instead, and
+    # the next one gets a new child.
+    assert await mandate_export._off_process(_die_in_a_child, os.getpid()) == b"in the parent"
+    assert await mandate_export._off_process(os.getpid) != os.getpid()
+
+    def cannot_start() -> None:
+        raise BrokenProcessPool("no processes here")
+
+    monkeypatch.setattr(mandate_export, "_process_pool", cannot_start)
+    mandate = await submit(database, world.author, clock.now())
+    data = await _export(database, world.secretary, clock)
+    assert [r[0] for r in rows(data, "Наказы")] == ["Номер", mandate.number]

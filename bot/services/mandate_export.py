@@ -3,14 +3,19 @@
 Two sheets: «Наказы» (one row per mandate, every field) and «История» (one row per change).
 Times are written in the reader's time zone as plain spreadsheet dates. Written with
 openpyxl's write-only mode, which streams rows instead of holding cell objects, so
-10,000 mandates stay cheap in memory.
+10,000 mandates stay cheap in memory, and in a child process, so its seconds of pure
+Python do not hold the bot's GIL (see `_off_process`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import io
-from collections.abc import Iterable
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -99,16 +104,20 @@ def _value(sheet: WriteOnlyWorksheet, value: Any) -> Any:
 
 
 def _sheet(
-    workbook: Workbook, title: str, columns: tuple[tuple[str, int], ...], rows: Iterable[list[Any]]
+    workbook: Workbook,
+    title: str,
+    headers: Sequence[str],
+    widths: Sequence[int],
+    rows: Iterable[list[Any]],
 ) -> None:
     sheet = workbook.create_sheet(title)
-    for index, (_, width) in enumerate(columns):
+    for index, width in enumerate(widths):
         letter = chr(ord("A") + index)
         sheet.column_dimensions[letter].width = width
     bold = Font(bold=True)
     header = []
-    for key, _ in columns:
-        cell = WriteOnlyCell(sheet, t(f"mandates.xlsx.{key}"))
+    for text in headers:
+        cell = WriteOnlyCell(sheet, text)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
@@ -136,6 +145,7 @@ async def export_mandates_xlsx(
     zone = ZoneInfo(timezone)
     in_scope = and_(staff_scope(person), Mandate.created_at >= start, Mandate.created_at < end)
     yes, no = t("mandates.xlsx.yes"), t("mandates.xlsx.no")
+    text, category, status = _memo(t), _memo(category_name), _memo(status_name)
 
     photo_counts = (
         select(MandatePhoto.mandate_id, func.count().label("photos"))
@@ -159,18 +169,19 @@ async def export_mandates_xlsx(
             .order_by(Mandate.created_at, Mandate.id)
         )
     ).all()
-    mandate_rows = [
-        [
+    mandate_rows = await _in_chunks(
+        mandates,
+        lambda m: [
             m.number,
             _local(m.created_at, zone),
             f"{m.branch_number} {m.branch_name}",
-            category_name(m.category),
-            status_name(m.status),
+            category(m.category),
+            status(m.status),
             m.text,
             m.address,
             m.latitude,
             m.longitude,
-            t(f"mandates.on_behalf.{m.on_behalf}"),
+            text(f"mandates.on_behalf.{m.on_behalf}"),
             m.voter_name,
             m.voter_phone,
             m.photos or 0,
@@ -181,9 +192,8 @@ async def export_mandates_xlsx(
             m.forwarded_to,
             _local(m.closed_at, zone),
             m.rating,
-        ]
-        for m in mandates
-    ]
+        ],
+    )
 
     events = (
         await session.execute(
@@ -194,30 +204,120 @@ async def export_mandates_xlsx(
             .order_by(Mandate.created_at, Mandate.id, MandateEvent.created_at, MandateEvent.id)
         )
     ).all()
-    history_rows = [
-        [
+    history_rows = await _in_chunks(
+        events,
+        lambda e: [
             e.number,
             _local(e.created_at, zone),
-            t(f"mandates.actor.{e.actor_role}"),
+            text(f"mandates.actor.{e.actor_role}"),
             # Staff names only: the author's and supporters' accounts stay private.
             e.full_name if e.actor_role in ("secretary", "curator", "admin") else None,
-            t(f"mandates.event.{e.action}"),
-            status_name(e.from_status) if e.from_status else None,
-            status_name(e.to_status) if e.to_status else None,
+            text(f"mandates.event.{e.action}"),
+            status(e.from_status) if e.from_status else None,
+            status(e.to_status) if e.to_status else None,
             e.comment,
             e.rating,
-        ]
-        for e in events
-    ]
-    # Writing the file is CPU work of seconds for a big branch: off the event loop, so the
-    # bot keeps answering everyone else meanwhile.
-    return await asyncio.to_thread(_workbook, mandate_rows, history_rows)
+        ],
+    )
+    # Writing the file is CPU work of seconds for a big branch, and openpyxl is pure Python:
+    # in a thread it would hold the GIL and stall every other update, so it runs in a
+    # child process. Everything it needs, texts included, goes to it as plain data.
+    sheets = (
+        (t("mandates.xlsx.sheet_mandates"), _headers(MANDATE_COLUMNS), _widths(MANDATE_COLUMNS)),
+        (t("mandates.xlsx.sheet_history"), _headers(HISTORY_COLUMNS), _widths(HISTORY_COLUMNS)),
+    )
+    return await _off_process(_workbook, sheets, mandate_rows, history_rows)
 
 
-def _workbook(mandate_rows: list[list[Any]], history_rows: list[list[Any]]) -> bytes:
+# Rows built between two yields to the event loop: ≈10–20 ms of work.
+_CHUNK = 500
+
+
+async def _in_chunks(items: Sequence[Any], build: Callable[[Any], list[Any]]) -> list[list[Any]]:
+    """`[build(item) for item in items]`, letting other updates run every `_CHUNK` rows:
+    10,000 rows at once would hold the event loop for a few hundred milliseconds."""
+    rows: list[list[Any]] = []
+    for start in range(0, len(items), _CHUNK):
+        if start:
+            await asyncio.sleep(0)
+        rows.extend(build(item) for item in items[start : start + _CHUNK])
+    return rows
+
+
+def _memo(function: Callable[[str], str]) -> Callable[[str], str]:
+    # A handful of distinct keys over thousands of rows: look each text up once per export.
+    seen: dict[str, str] = {}
+
+    def lookup(key: str) -> str:
+        if key not in seen:
+            seen[key] = function(key)
+        return seen[key]
+
+    return lookup
+
+
+def _headers(columns: tuple[tuple[str, int], ...]) -> list[str]:
+    return [t(f"mandates.xlsx.{key}") for key, _ in columns]
+
+
+def _widths(columns: tuple[tuple[str, int], ...]) -> list[int]:
+    return [width for _, width in columns]
+
+
+def _workbook(
+    sheets: tuple[tuple[str, list[str], list[int]], ...], *rows: list[list[Any]]
+) -> bytes:
+    """The .xlsx of sheets (title, headers, widths) filled with `rows`, one list per sheet.
+    Runs in the child process: plain data in, bytes out, no texts looked up here."""
     workbook = Workbook(write_only=True)
-    _sheet(workbook, t("mandates.xlsx.sheet_mandates"), MANDATE_COLUMNS, mandate_rows)
-    _sheet(workbook, t("mandates.xlsx.sheet_history"), HISTORY_COLUMNS, history_rows)
+    for (title, headers, widths), sheet_rows in zip(sheets, rows, strict=True):
+        _sheet(workbook, title, headers, widths, sheet_rows)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# One child process for the whole bot, started at the first export and kept for the next:
+# exports are rare, and starting a process (spawn: the parent has threads, so no fork)
+# costs about a second of imports.
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _process_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        return _pool
+
+
+def _drop_pool(broken: ProcessPoolExecutor | None = None) -> None:
+    """Shut the pool down (all of it, or only `broken` if it is still the current one)."""
+    global _pool
+    with _pool_lock:
+        pool = _pool
+        if pool is None or (broken is not None and pool is not broken):
+            return
+        _pool = None
+    pool.shutdown(wait=broken is None, cancel_futures=True)
+
+
+atexit.register(_drop_pool)
+
+
+async def _off_process(function: Callable[..., bytes], *args: Any) -> bytes:
+    """`function(*args)` in the child process; in a thread if the process cannot be used,
+    so an export never fails for want of a process."""
+    loop = asyncio.get_running_loop()
+    pool = None
+    try:
+        pool = _process_pool()
+        return await loop.run_in_executor(pool, function, *args)
+    except (BrokenExecutor, OSError, RuntimeError):
+        # The child died or could not start (or the pool was shut down at exit): a new one
+        # is started at the next export.
+        _drop_pool(pool)
+    return await asyncio.to_thread(function, *args)
