@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import event
 
 from bot.config import Settings
 from storage.db import Database
@@ -47,6 +50,23 @@ async def migrated_database(settings: Settings) -> Database:
     # Alembic's env.py runs its own event loop, hence the thread.
     await asyncio.to_thread(upgrade, settings.database_url)
     return Database(settings.database_url)
+
+
+def count_statements(database: Database) -> list[int]:
+    """A counter of SQL statements (BEGIN included) the engine runs from now on."""
+    counter = [0]
+
+    @event.listens_for(database.engine.sync_engine, "before_cursor_execute")
+    def _count(*_: object) -> None:
+        counter[0] += 1
+
+    return counter
+
+
+def percentiles(latencies: list[float], digits: int = 1) -> str:
+    """ "p50 … ms, p99 … ms" of latencies in seconds."""
+    cuts = statistics.quantiles(latencies, n=100)
+    return f"p50 {cuts[49] * 1000:.{digits}f} ms, p99 {cuts[98] * 1000:.{digits}f} ms"
 
 
 def format_table(results: list[Result]) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import statistics
 import tempfile
 import time
 from dataclasses import dataclass
@@ -21,9 +20,9 @@ from pathlib import Path
 from aiogram import Bot, Dispatcher, Router
 from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, Update, User
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from bench import Result, bench_settings, migrated_database
+from bench import Result, bench_settings, count_statements, migrated_database, percentiles
 from bot.app import build_bot, build_dispatcher
 from bot.clock import SystemClock
 from bot.services.people import Role, grant_role
@@ -209,7 +208,7 @@ async def bench_pervichka(
             bot = build_bot(settings, session=recording)
             dp = build_dispatcher(settings, database, start_background=False)
             await dp.emit_startup(bot=bot, dispatcher=dp, **dp.workflow_data)
-            statements = _count_statements(database)
+            statements = count_statements(database)
             try:
                 seconds, latencies = await _feed(dp, bot, updates, concurrent)
             finally:
@@ -225,21 +224,9 @@ async def bench_pervichka(
         f"{statements[0] / len(updates):.1f} SQL statements per update",
     ]
     if latencies:
-        cuts = statistics.quantiles(latencies, n=100)
-        notes.append(f"p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms")
+        notes.append(percentiles(latencies))
     mode = f"{BATCH} at a time (handle_as_tasks)" if concurrent else "one at a time"
     return Result(f"dispatcher: pervichka, {mode}", len(updates), seconds, "; ".join(notes))
-
-
-def _count_statements(database: Database) -> list[int]:
-    """A counter of SQL statements (BEGIN included) the engine runs from now on."""
-    counter = [0]
-
-    @event.listens_for(database.engine.sync_engine, "before_cursor_execute")
-    def _count(*_: object) -> None:
-        counter[0] += 1
-
-    return counter
 
 
 async def _joined(database: Database, newcomers: int) -> int:
@@ -270,8 +257,7 @@ async def bench_bare_echo(total: int, members: int, newcomers: int) -> Result:
     dp.include_router(router)
     bot = Bot("42:TEST", session=RecordingSession())
     seconds, latencies = await _feed(dp, bot, updates, concurrent=False)
-    cuts = statistics.quantiles(latencies, n=100)
-    notes = f"callbacks unhandled; p50 {cuts[49] * 1000:.2f} ms, p99 {cuts[98] * 1000:.2f} ms"
+    notes = f"callbacks unhandled; {percentiles(latencies, digits=2)}"
     return Result("dispatcher: bare aiogram, echo", len(updates), seconds, notes)
 
 

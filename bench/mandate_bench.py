@@ -45,9 +45,9 @@ from aiogram.types import (
     User,
 )
 from openpyxl import load_workbook
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
-from bench import Result, bench_settings, migrated_database
+from bench import Result, bench_settings, count_statements, migrated_database, percentiles
 from bot.app import build_bot, build_dispatcher
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -215,22 +215,6 @@ class Member:
         await self._feed(Update(update_id=next(_ids), callback_query=query))
 
 
-def _count_statements(database: Database) -> list[int]:
-    """A counter of SQL statements (BEGIN included) the engine runs from now on."""
-    counter = [0]
-
-    @event.listens_for(database.engine.sync_engine, "before_cursor_execute")
-    def _count(*_: object) -> None:
-        counter[0] += 1
-
-    return counter
-
-
-def _cuts(latencies: list[float]) -> str:
-    cuts = statistics.quantiles(latencies, n=100)
-    return f"p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms per update"
-
-
 # --- 1. whole submissions, many members at once ------------------------------------------------
 
 
@@ -384,7 +368,7 @@ async def bench_submissions(users: int, per_user: int, *, at_once: bool) -> Resu
             # One whole submission first, untimed: the first use of each code path (the
             # holiday calendar, aiogram's filters, SQLAlchemy's statement cache) is slow.
             await _converse(members.pop(0), 1, log)
-            statements = _count_statements(database)
+            statements = count_statements(database)
             try:
                 started = time.perf_counter()
                 # Conversations interleave; each member's own steps stay in order.
@@ -404,7 +388,7 @@ async def bench_submissions(users: int, per_user: int, *, at_once: bool) -> Resu
         f"{log.offers} similar offers, {log.offers_on_repeats}/{log.planned_repeats} repeats",
         f"{log.broken} broken, {recorder.errors()} errors",
         f"{statements[0] / len(latencies):.1f} SQL statements per update",
-        _cuts(latencies),
+        f"{percentiles(latencies)} per update",
     ]
     mode = "all at once" if at_once else "one update at a time"
     name = f"mandates: submissions, {users} members × {per_user}, {mode}"
