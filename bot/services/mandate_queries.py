@@ -25,10 +25,16 @@ from bot.services.mandate_access import (
     require,
     staff_scope,
 )
-from bot.services.mandates import OPEN_STATUSES, MandateStatus, available_actions, is_overdue
+from bot.services.mandates import (
+    OPEN_STATUSES,
+    MandateStatus,
+    available_actions,
+    is_overdue,
+    load_mandate,
+)
 from bot.services.paging import Page, paginate_select
 from bot.services.people import Person
-from storage.models import Branch, Mandate, MandateEvent, MandatePhoto, Region
+from storage.models import Branch, Mandate, MandateEvent, MandatePhoto
 
 PER_PAGE_MAX = 50
 PREVIEW_CHARS = 120
@@ -249,17 +255,7 @@ async def mandate_card(
 ) -> MandateCard:
     """One mandate with its photos and history, for whoever may read it.
     Errors: `mandate_not_found`, AccessDenied."""
-    row = (
-        await session.execute(
-            select(Mandate, Branch.number, Branch.name, Branch.region_id, Region.timezone)
-            .join(Branch, Branch.id == Mandate.branch_id)
-            .join(Region, Region.id == Branch.region_id)
-            .where(Mandate.id == mandate_id)
-        )
-    ).one_or_none()
-    if row is None:
-        raise NotFound("mandate_not_found")
-    m, branch_number, branch_name, region_id, timezone = row
+    m, region_id, timezone, branch_number, branch_name = await load_mandate(session, mandate_id)
     require(person, Action.READ, branch_id=m.branch_id, region_id=region_id, author_id=m.author_id)
     viewer = acting_as(person, Action.READ, branch_id=m.branch_id, author_id=m.author_id)
     staff_view = may_see_branch(person, m.branch_id, region_id)

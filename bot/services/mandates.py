@@ -109,16 +109,21 @@ def is_overdue(mandate: Mandate, now: datetime) -> bool:
     return mandate.first_answered_at is None and now >= mandate.due_at
 
 
-class _Loaded(NamedTuple):
+class LoadedMandate(NamedTuple):
+    """A mandate with what access checks and display need of its branch."""
+
     mandate: Mandate
     region_id: int
     timezone: str
+    branch_number: str
+    branch_name: str
 
 
-async def _load(session: AsyncSession, mandate_id: int) -> _Loaded:
+async def load_mandate(session: AsyncSession, mandate_id: int) -> LoadedMandate:
+    """Errors: `NotFound("mandate_not_found")`. Access is the caller's to check."""
     row = (
         await session.execute(
-            select(Mandate, Branch.region_id, Region.timezone)
+            select(Mandate, Branch.region_id, Region.timezone, Branch.number, Branch.name)
             .join(Branch, Branch.id == Mandate.branch_id)
             .join(Region, Region.id == Branch.region_id)
             .where(Mandate.id == mandate_id)
@@ -126,10 +131,10 @@ async def _load(session: AsyncSession, mandate_id: int) -> _Loaded:
     ).one_or_none()
     if row is None:
         raise NotFound("mandate_not_found")
-    return _Loaded(*row)
+    return LoadedMandate(*row)
 
 
-def _require(person: Person, action: Action, loaded: _Loaded) -> ActorRole:
+def _require(person: Person, action: Action, loaded: LoadedMandate) -> ActorRole:
     m = loaded.mandate
     return require(
         person, action, branch_id=m.branch_id, region_id=loaded.region_id, author_id=m.author_id
@@ -383,7 +388,7 @@ async def support_mandate(
 
     Errors: `mandate_support_own` (the author), `AccessDenied` (another branch),
     `mandate_not_open` (resolved or rejected meanwhile)."""
-    loaded = await _load(session, mandate_id)
+    loaded = await load_mandate(session, mandate_id)
     mandate = loaded.mandate
     if mandate.author_id == person.id:
         raise DomainError("mandate_support_own")
@@ -423,7 +428,7 @@ async def _decide(
     comment: str | None = None,
     forwarded_to: str | None = None,
 ) -> Mandate:
-    loaded = await _load(session, mandate_id)
+    loaded = await load_mandate(session, mandate_id)
     mandate = loaded.mandate
     role = _require(person, Action.MANAGE, loaded)
     target, sources = TRANSITIONS[action]
@@ -523,7 +528,7 @@ async def answer_clarification(
     """The author answers the question: clarification → the status before it. The answer
     goes to the branch's secretaries and to whoever asked."""
     answer = validate_note(text)
-    loaded = await _load(session, mandate_id)
+    loaded = await load_mandate(session, mandate_id)
     mandate = loaded.mandate
     role = _require(person, Action.ANSWER, loaded)
     if mandate.status != S.CLARIFICATION:
@@ -565,7 +570,7 @@ async def comment_mandate(
     """A curator's (or admin's) remark: kept in the history, sent to the branch's
     secretaries, not shown to the author. Allowed in any status."""
     comment = validate_note(text)
-    loaded = await _load(session, mandate_id)
+    loaded = await load_mandate(session, mandate_id)
     mandate = loaded.mandate
     role = _require(person, Action.COMMENT, loaded)
     session.add(_event(mandate, person, role, "comment", now, comment=comment))
@@ -593,7 +598,7 @@ async def rate_mandate(
     (not resolved)."""
     if rating is not None and not 1 <= rating <= 5:
         raise InvalidInput("rating_invalid")
-    loaded = await _load(session, mandate_id)
+    loaded = await load_mandate(session, mandate_id)
     mandate = loaded.mandate
     role = _require(person, Action.RATE, loaded)
     if mandate.rated_at is not None:
@@ -671,7 +676,7 @@ async def check_action(
     that ask for a text (a question, a reason) before they act, so a forged or stale
     button is refused before anyone types. Errors: `mandate_not_found`, AccessDenied,
     `transition_not_allowed`; the action itself checks again when it runs."""
-    loaded = await _load(session, mandate_id)
+    loaded = await load_mandate(session, mandate_id)
     _require(person, _ACTION_RULE[action], loaded)
     if action not in available_actions(person, loaded.mandate, loaded.region_id):
         raise _not_allowed(loaded.mandate)
