@@ -374,6 +374,40 @@ async def start(
 # --- answers ----------------------------------------------------------------------------------
 
 
+async def _ask_again(
+    step: State,
+    error: InvalidInput,
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    rules: MandateRules,
+) -> None:
+    """A refused answer: why, and the same question."""
+    await message.answer(error_text(error))
+    await _ask(step, state, bot, rules, message=message)
+
+
+async def _answered(
+    step: State,
+    state: FSMContext,
+    bot: Bot,
+    rules: MandateRules,
+    *,
+    message: Message | None = None,
+    query: CallbackQuery | None = None,
+    ack: str | None = None,
+    **fields: Any,
+) -> None:
+    """Keep an accepted answer in the draft and go on to the next question."""
+    draft, _ = await _draft(state)
+    for name, value in fields.items():
+        setattr(draft, name, value)
+    await _keep(state, draft)
+    if query is not None:
+        await query.answer()
+    await _next(step, state, bot, rules, message=message, query=query, ack=ack)
+
+
 async def category_chosen(
     query: CallbackQuery,
     callback_data: SubmitCb,
@@ -386,12 +420,10 @@ async def category_chosen(
     except InvalidInput as error:
         await query.answer(error_text(error), show_alert=True)
         return
-    draft, _ = await _draft(state)
-    draft.category = code
-    await _keep(state, draft)
-    await query.answer()
     ack = _s("ack.category", name=html.escape(category_name(code)))
-    await _next(MandateForm.category, state, bot, mandate_rules, query=query, ack=ack)
+    await _answered(
+        MandateForm.category, state, bot, mandate_rules, query=query, ack=ack, category=code
+    )
 
 
 async def text_received(
@@ -400,13 +432,9 @@ async def text_received(
     try:
         text = validate_text(message.text or "", mandate_rules)
     except InvalidInput as error:
-        await message.answer(error_text(error))
-        await _ask(MandateForm.text, state, bot, mandate_rules, message=message)
+        await _ask_again(MandateForm.text, error, message, state, bot, mandate_rules)
         return
-    draft, _ = await _draft(state)
-    draft.text = text
-    await _keep(state, draft)
-    await _next(MandateForm.text, state, bot, mandate_rules, message=message)
+    await _answered(MandateForm.text, state, bot, mandate_rules, message=message, text=text)
 
 
 async def address_received(
@@ -424,8 +452,7 @@ async def address_received(
         try:
             draft.address = validate_address(text)
         except InvalidInput as error:
-            await message.answer(error_text(error))
-            await _ask(MandateForm.address, state, bot, mandate_rules, message=message)
+            await _ask_again(MandateForm.address, error, message, state, bot, mandate_rules)
             return
         draft.latitude = draft.longitude = None
         ack = _s("ack.address", address=html.escape(draft.address))
@@ -440,8 +467,7 @@ async def location_received(
     try:
         latitude, longitude = validate_location(location.latitude, location.longitude)
     except InvalidInput as error:
-        await message.answer(error_text(error))
-        await _ask(MandateForm.address, state, bot, mandate_rules, message=message)
+        await _ask_again(MandateForm.address, error, message, state, bot, mandate_rules)
         return
     draft, _ = await _draft(state)
     draft.latitude, draft.longitude = latitude, longitude
@@ -542,13 +568,11 @@ async def voter_name_received(
     try:
         name = validate_voter_name(message.text or "")
     except InvalidInput as error:
-        await message.answer(error_text(error))
-        await _ask(MandateForm.voter_name, state, bot, mandate_rules, message=message)
+        await _ask_again(MandateForm.voter_name, error, message, state, bot, mandate_rules)
         return
-    draft, _ = await _draft(state)
-    draft.voter_name = name
-    await _keep(state, draft)
-    await _next(MandateForm.voter_name, state, bot, mandate_rules, message=message)
+    await _answered(
+        MandateForm.voter_name, state, bot, mandate_rules, message=message, voter_name=name
+    )
 
 
 def _phone_from_contact(raw: str) -> str:
@@ -570,23 +594,19 @@ async def voter_phone_received(
         else:
             phone = normalize_phone(message.text or "")
     except InvalidInput as error:
-        await message.answer(error_text(error))
-        await _ask(MandateForm.voter_phone, state, bot, mandate_rules, message=message)
+        await _ask_again(MandateForm.voter_phone, error, message, state, bot, mandate_rules)
         return
-    draft, _ = await _draft(state)
-    draft.voter_phone = phone
-    await _keep(state, draft)
-    await _next(MandateForm.voter_phone, state, bot, mandate_rules, message=message)
+    await _answered(
+        MandateForm.voter_phone, state, bot, mandate_rules, message=message, voter_phone=phone
+    )
 
 
 async def phone_skipped(
     query: CallbackQuery, state: FSMContext, bot: Bot, mandate_rules: MandateRules
 ) -> None:
-    draft, _ = await _draft(state)
-    draft.voter_phone = None
-    await _keep(state, draft)
-    await query.answer()
-    await _next(MandateForm.voter_phone, state, bot, mandate_rules, query=query)
+    await _answered(
+        MandateForm.voter_phone, state, bot, mandate_rules, query=query, voter_phone=None
+    )
 
 
 # --- the summary: change a field ------------------------------------------------------------
