@@ -51,8 +51,11 @@ async def test_declined_consent_is_respected_and_can_be_changed(database, make_c
     await user.send("/start")
     await user.click("Не согласен")
     assert "Вы не дали согласие" in user.last_text
-    await user.send("/mandate")
-    assert "согласие" in user.last_text  # nothing else works without consent
+    await user.send("/mandate")  # nothing else works without consent
+    assert user.replies() == [
+        "Сначала нужно дать согласие на обработку данных и вступить в первичное отделение: "
+        "нажмите /start."
+    ]
 
     await user.send("/consent")
     await user.click("Дать согласие")
