@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -91,10 +92,16 @@ def build_dispatcher(
     background = Background()
     dp["background"] = background
 
+    async def outbox_tick(now: datetime) -> None:
+        # The safety net for a lost wake-up; the sender exists once the bot is known.
+        if sender := dp.workflow_data.get("outbox"):
+            await sender.on_tick(now)
+
+    tick.register("outbox", outbox_tick)
+
     async def on_startup(bot: Bot) -> None:
         sender = OutboxSender(bot, database, clock)
         dp["outbox"] = sender
-        tick.register("outbox", sender.on_tick)
         await set_default_commands(bot)
         if start_background:
             if settings.outbox_sender:
