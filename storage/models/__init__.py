@@ -1,0 +1,41 @@
+"""Tables, one module per feature over one `Base` (`storage.models.base`).
+
+Everything is re-exported here, so `from storage.models import Mandate` works and
+importing this package registers every table in `Base.metadata` (Alembic reads it).
+A new feature's tables go in a new module here, imported below.
+"""
+
+from storage.models.base import NAMING, Base, UTCDateTime
+from storage.models.fsm import FsmRecord
+from storage.models.mandates import (
+    Mandate,
+    MandateCounter,
+    MandateEvent,
+    MandatePhoto,
+    MandateSupporter,
+)
+from storage.models.onboarding import Invite, InviteBranch
+from storage.models.outbox import OutboxMessage
+from storage.models.people import Consent, RoleAssignment, User
+from storage.models.structure import Branch, LocalBranch, Region
+
+__all__ = [
+    "NAMING",
+    "Base",
+    "Branch",
+    "Consent",
+    "FsmRecord",
+    "Invite",
+    "InviteBranch",
+    "LocalBranch",
+    "Mandate",
+    "MandateCounter",
+    "MandateEvent",
+    "MandatePhoto",
+    "MandateSupporter",
+    "OutboxMessage",
+    "Region",
+    "RoleAssignment",
+    "UTCDateTime",
+    "User",
+]
