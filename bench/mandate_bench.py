@@ -51,8 +51,9 @@ from bench import Result, bench_settings, count_statements, migrated_database, p
 from bot.app import build_bot, build_dispatcher
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.services import mandate_export, mandate_queries
-from bot.services.mandates import OPEN_STATUSES
+from bot.services.mandates import queries
+from bot.services.mandates.lifecycle import OPEN_STATUSES
+from bot.services.paging import Page
 from bot.services.people import Person, Role, grant_role, load_person
 from bot.services.working_days import add_working_days
 from bot.texts import t
@@ -84,7 +85,7 @@ DUPLICATE_SHARE = 0.05  # conversations that repeat a neighbour's mandate on pur
 LIST_RUNS = 7
 EXPORT_RUNS = 3
 
-# Words with distinct stems (as `mandates.find_similar` compares texts): seven drawn at
+# Words with distinct stems (as `similarity.find_similar` compares texts): seven drawn at
 # random seldom share four stems with another text, so the «похожие наказы» offer comes
 # almost only for the planned repeats (3 random texts of 958 brought it in a full run).
 _WORDS = """
@@ -631,9 +632,9 @@ async def _bench_services(
     many mandates each export period holds."""
     exported: dict[str, int] = {}
 
-    async def inbox(page: int) -> mandate_queries.Page[Any]:
+    async def inbox(page: int) -> Page[Any]:
         async with database.transaction() as session:
-            return await mandate_queries.inbox(session, person, now, page=page, per_page=PER_PAGE)
+            return await queries.inbox(session, person, now, page=page, per_page=PER_PAGE)
 
     times, first = await _timed(LIST_RUNS, lambda: inbox(1))
     pages = first.pages
@@ -664,7 +665,7 @@ async def _bench_services(
 
         async def export(date_from: date = date_from, date_to: date = date_to) -> bytes:
             async with database.reading() as session:  # as the handler reads for it
-                return await mandate_export.export_mandates_xlsx(
+                return await export.export_mandates_xlsx(
                     session, person, date_from, date_to, person.timezone, now
                 )
 

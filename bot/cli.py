@@ -34,10 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import local
 from bot.config import Settings, SettingsError, load_settings
-from bot.services import structure
 from bot.services.errors import DomainError
-from bot.services.invites import create_invite
+from bot.services.onboarding.invites import create_invite
 from bot.services.people import Role
+from bot.services.structure import csv_format, importing, queries
 from bot.texts import has, plural, t
 from storage.db import Database
 from storage.migrate import upgrade
@@ -249,7 +249,7 @@ def _read_csv(path: Path) -> str:
         raise CliError(t("cli.file_not_utf8", path=path)) from None
 
 
-def _print_report(report: structure.ImportReport) -> None:
+def _print_report(report: importing.ImportReport) -> None:
     print(t("cli.counts", **report.counts()))
     if not report.changed:
         print(t("cli.unchanged"))
@@ -260,9 +260,9 @@ def _import_command(args: argparse.Namespace, settings: Settings) -> int:
     _migrate(settings)
     try:
         report = asyncio.run(
-            _in_transaction(settings, lambda session: structure.import_structure(session, text))
+            _in_transaction(settings, lambda session: importing.import_structure(session, text))
         )
-    except structure.StructureImportError as error:
+    except csv_format.StructureImportError as error:
         lines = [t("cli.import_rejected", count=len(error.errors))]
         lines += [t("cli.error_line", line=e.line, reason=e.reason) for e in error.errors]
         raise CliError("\n".join(lines)) from None
@@ -273,7 +273,7 @@ def _import_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def _seed_command(_args: argparse.Namespace, settings: Settings) -> int:
     _migrate(settings)
-    report = asyncio.run(_in_transaction(settings, structure.seed_demo))
+    report = asyncio.run(_in_transaction(settings, importing.seed_demo))
     print(t("cli.seed_done", rows=plural(report.rows, "plural.row")))
     _print_report(report)
     print(t("cli.seed_hint"))
@@ -293,7 +293,7 @@ async def _invite(settings: Settings, role: Role, wanted: list[str]) -> None:
     username = await _bot_username(settings)  # before anything is written
     now = datetime.now(UTC)
 
-    async def work(session: AsyncSession) -> tuple[Invite, list[structure.BranchInfo]]:
+    async def work(session: AsyncSession) -> tuple[Invite, list[queries.BranchInfo]]:
         branches = await _resolve_branches(session, wanted)
         try:
             invite = await create_invite(session, role, [b.id for b in branches], now)
@@ -316,13 +316,13 @@ async def _invite(settings: Settings, role: Role, wanted: list[str]) -> None:
         print(t("cli.invite_once", until=until, timezone=zone))
 
 
-async def _resolve_branches(session: AsyncSession, wanted: list[str]) -> list[structure.BranchInfo]:
+async def _resolve_branches(session: AsyncSession, wanted: list[str]) -> list[queries.BranchInfo]:
     """Each `NUMBER` or `REGION:NUMBER` to exactly one branch; every problem is told."""
-    found: dict[int, structure.BranchInfo] = {}
+    found: dict[int, queries.BranchInfo] = {}
     problems = []
     for value in wanted:
         region, _, number = value.strip().rpartition(":")
-        matches = await structure.find_branches_by_number(session, number, region or None)
+        matches = await queries.find_branches_by_number(session, number, region or None)
         if len(matches) == 1:
             found.setdefault(matches[0].id, matches[0])
         elif not matches and region:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.services.mandate_draft import CATEGORY_CODES, MandateRules
+from bot.services.mandates.draft import CATEGORY_CODES, MandateRules
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/pervichka.sqlite3"
 

@@ -15,9 +15,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local
-from bot.services import invites, structure
 from bot.services.errors import DomainError
+from bot.services.onboarding import invites
 from bot.services.people import Person, Role
+from bot.services.structure import csv_format, importing, queries
 from bot.texts import t
 from handlers import branch_picker
 from handlers.callbacks import AdminCb, PickCb
@@ -62,8 +63,8 @@ async def receive_csv(message: Message, session: AsyncSession, state: FSMContext
         await message.answer(t("admin.csv_ask"))
         return
     try:
-        report = await structure.import_structure(session, text)
-    except structure.StructureImportError as error:
+        report = await importing.import_structure(session, text)
+    except csv_format.StructureImportError as error:
         lines = [
             t("admin.csv_error_line", line=e.line, reason=html.escape(e.reason))
             for e in error.errors[:SHOWN_ERRORS]
@@ -160,7 +161,7 @@ async def _make_invite(
     except DomainError as error:
         await query.answer(t(f"errors.{error.code}"), show_alert=True)
         return
-    branches = [await structure.get_branch(session, b) for b in branch_ids]
+    branches = [await queries.get_branch(session, b) for b in branch_ids]
     link = await create_start_link(bot, invite.token)
     validity = (
         t("admin.invite_validity_reusable")

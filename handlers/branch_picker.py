@@ -12,8 +12,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import structure
 from bot.services.paging import Page
+from bot.services.structure import queries
 from bot.texts import t
 from handlers.callbacks import PickCb
 from handlers.paging import add_pager
@@ -39,7 +39,7 @@ def _back(builder: InlineKeyboardBuilder, purpose: str, to_level: str, item_id: 
 async def regions(
     session: AsyncSession, purpose: str, title: str, page: int = 1
 ) -> tuple[str, InlineKeyboardMarkup]:
-    result = await structure.list_regions(session, page, PER_PAGE)
+    result = await queries.list_regions(session, page, PER_PAGE)
     builder = InlineKeyboardBuilder()
     for item in result.items:
         builder.row(
@@ -56,8 +56,8 @@ async def regions(
 async def local_branches(
     session: AsyncSession, purpose: str, title: str, region_id: int, page: int = 1
 ) -> tuple[str, InlineKeyboardMarkup]:
-    region = await structure.get_region(session, region_id)
-    result = await structure.list_local_branches(session, region_id, page, PER_PAGE)
+    region = await queries.get_region(session, region_id)
+    result = await queries.list_local_branches(session, region_id, page, PER_PAGE)
     builder = InlineKeyboardBuilder()
     for item in result.items:
         builder.row(
@@ -80,8 +80,8 @@ async def branches(
     selected: set[int] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """With `selected` given, a multiple choice with ✅ marks and a «Готово» button."""
-    local = await structure.get_local_branch(session, local_branch_id)
-    result = await structure.list_branches(session, local_branch_id, page, PER_PAGE)
+    local = await queries.get_local_branch(session, local_branch_id)
+    result = await queries.list_branches(session, local_branch_id, page, PER_PAGE)
     builder = InlineKeyboardBuilder()
     for item in result.items:
         label = t("picker.branch_button", number=item.number, name=item.name)

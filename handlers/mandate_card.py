@@ -16,11 +16,12 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import local
-from bot.services.mandate_access import ActorRole
-from bot.services.mandate_draft import category_name
-from bot.services.mandate_notices import status_name
-from bot.services.mandate_queries import BranchOption, HistoryEntry, MandateCard, MandateSummary
-from bot.services.mandates import MandateStatus
+from bot.services.mandates.access import ActorRole
+from bot.services.mandates.card import HistoryEntry, MandateCard
+from bot.services.mandates.draft import category_name
+from bot.services.mandates.lifecycle import MandateStatus
+from bot.services.mandates.notices import status_name
+from bot.services.mandates.queries import BranchOption, MandateSummary
 from bot.services.paging import Page, paginate
 from bot.services.people import Person
 from bot.services.working_days import last_day_to_answer

@@ -17,8 +17,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.background import Background
 from bot.clock import Clock, local
 from bot.services.errors import DomainError
-from bot.services.mandate_access import is_staff
-from bot.services.mandate_export import export_mandates_xlsx
+from bot.services.mandates.access import is_staff
+from bot.services.mandates.export import export_mandates_xlsx
 from bot.services.people import Person
 from bot.texts import t
 from handlers.callbacks import ExportCb

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local
 from bot.services.errors import DomainError, InvalidInput
-from bot.services.mandate_draft import (
+from bot.services.mandates.draft import (
     MandateDraft,
     MandateRules,
     OnBehalf,
@@ -49,7 +49,8 @@ from bot.services.mandate_draft import (
     validate_text,
     validate_voter_name,
 )
-from bot.services.mandates import find_similar, submit_mandate, support_mandate
+from bot.services.mandates.similarity import find_similar, support_mandate
+from bot.services.mandates.submission import submit_mandate
 from bot.services.people import Person
 from bot.services.working_days import last_day_to_answer
 from bot.texts import plural, t

@@ -29,17 +29,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.services import mandates
 from bot.services.errors import AccessDenied, DomainError, InvalidInput, NotFound
-from bot.services.mandate_access import is_staff
-from bot.services.mandate_draft import AUTHORITY_MAX, NOTE_MAX, validate_note
-from bot.services.mandate_queries import (
-    MandateCard,
-    curator_list,
-    inbox,
-    mandate_card,
-    staff_branches,
-)
+from bot.services.mandates import decisions, lifecycle
+from bot.services.mandates.access import is_staff
+from bot.services.mandates.card import MandateCard, mandate_card
+from bot.services.mandates.draft import AUTHORITY_MAX, NOTE_MAX, validate_note
+from bot.services.mandates.queries import curator_list, inbox, staff_branches
 from bot.services.people import Person
 from bot.texts import t
 from handlers import mandate_card as view
@@ -190,7 +185,7 @@ async def accept(
     """One press: new → в работе. A second press (a double tap, a stale notice) is refused
     by the service, and the card is redrawn to show where the mandate stands."""
     try:
-        await mandates.accept_mandate(session, person, callback_data.id, clock.now())
+        await decisions.accept_mandate(session, person, callback_data.id, clock.now())
     except (AccessDenied, NotFound) as error:
         await refuse(query, error)
         return
@@ -230,7 +225,7 @@ async def start_text_action(
     button is refused before anyone types, then ask for the text."""
     action = callback_data.action
     try:
-        mandate = await mandates.check_action(session, person, callback_data.id, action)
+        mandate = await lifecycle.check_action(session, person, callback_data.id, action)
         question = None
         if action == "answer":
             question = (await mandate_card(session, person, mandate.id, clock.now())).question
@@ -276,17 +271,17 @@ async def _do(
     """Run the service for a finished text; return what to tell the person."""
     now, mandate_id = clock.now(), work["id"]
     if action == "ask":
-        m = await mandates.ask_clarification(session, person, mandate_id, text or "", now)
+        m = await decisions.ask_clarification(session, person, mandate_id, text or "", now)
     elif action == "resolve":
-        m = await mandates.resolve_mandate(session, person, mandate_id, text or "", now)
+        m = await decisions.resolve_mandate(session, person, mandate_id, text or "", now)
     elif action == "reject":
-        m = await mandates.reject_mandate(session, person, mandate_id, text or "", now)
+        m = await decisions.reject_mandate(session, person, mandate_id, text or "", now)
     elif action == "comment":
-        m = await mandates.comment_mandate(session, person, mandate_id, text or "", now)
+        m = await decisions.comment_mandate(session, person, mandate_id, text or "", now)
     elif action == "answer":
-        m = await mandates.answer_clarification(session, person, mandate_id, text or "", now)
+        m = await decisions.answer_clarification(session, person, mandate_id, text or "", now)
     elif action == "forward_note":
-        m = await mandates.forward_mandate(
+        m = await decisions.forward_mandate(
             session, person, mandate_id, work["authority"], now, comment=text
         )
         return t(
@@ -402,7 +397,7 @@ async def ask_rating(
     query: CallbackQuery, callback_data: MandateCb, person: Person, session: AsyncSession
 ) -> None:
     try:
-        mandate = await mandates.check_action(session, person, callback_data.id, "rate")
+        mandate = await lifecycle.check_action(session, person, callback_data.id, "rate")
     except DomainError as error:
         await refuse(query, error)
         return
@@ -425,12 +420,12 @@ async def rate(
     with the buttons becomes the thank-you, so its buttons are gone after one press."""
     score = None if callback_data.score == 0 else callback_data.score
     try:
-        m = await mandates.rate_mandate(session, person, callback_data.id, score, clock.now())
+        m = await decisions.rate_mandate(session, person, callback_data.id, score, clock.now())
     except DomainError as error:
         await refuse(query, error)
         return
     number = html.escape(m.number)
-    if m.status == mandates.MandateStatus.ACCEPTED:  # «нет» or 1–2: back in work
+    if m.status == lifecycle.MandateStatus.ACCEPTED:  # «нет» or 1–2: back in work
         text = t("mandate_work.done.reopened", number=number)
     else:
         text = t("mandate_work.done.rated", number=number, rating=score)

@@ -16,9 +16,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local
-from bot.services.mandate_draft import category_name
-from bot.services.mandate_notices import status_name
-from bot.services.mandate_queries import MandateSummary, my_mandates
+from bot.services.mandates.draft import category_name
+from bot.services.mandates.notices import status_name
+from bot.services.mandates.queries import MandateSummary, my_mandates
 from bot.services.people import Person
 from bot.texts import plural, t
 from handlers.callbacks import MandateCb, MandateListCb

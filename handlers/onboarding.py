@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local
 from bot.config import Settings
-from bot.services import onboarding, structure
 from bot.services.consent import record_consent
 from bot.services.errors import DomainError
+from bot.services.onboarding import invites, joining
 from bot.services.people import Person, Role
+from bot.services.structure import queries
 from bot.texts import t
 from handlers import branch_picker
 from handlers.callbacks import ConsentCb, PickCb
@@ -83,7 +84,7 @@ async def proceed(
     if token:
         await state.update_data(invite=None)
         try:
-            redeemed = await onboarding.accept_invite(session, person.id, token, clock.now())
+            redeemed = await joining.accept_invite(session, person.id, token, clock.now())
         except DomainError as error:
             await message.answer(t(f"errors.{error.code}"))
         else:
@@ -98,10 +99,10 @@ async def proceed(
     await message.answer(text, reply_markup=markup)
 
 
-async def _invite_result(session: AsyncSession, redeemed: onboarding.invites.Redeemed) -> str:
+async def _invite_result(session: AsyncSession, redeemed: invites.Redeemed) -> str:
     if not redeemed.changed:
         return t("onboarding.role_already")
-    branches = [await structure.get_branch(session, b) for b in redeemed.branch_ids]
+    branches = [await queries.get_branch(session, b) for b in redeemed.branch_ids]
     first = branches[0]
     if redeemed.role == Role.MEMBER:
         return t(
@@ -184,14 +185,14 @@ async def pick(
     if callback_data.level == "br":
         offered = (await state.get_data()).get("local_id")
         try:
-            await onboarding.join_offered_branch(
+            await joining.join_offered_branch(
                 session, person.id, offered or 0, callback_data.id, clock.now()
             )
         except DomainError as error:
             await query.answer(t(f"errors.{error.code}"), show_alert=True)
             return
         await query.answer()
-        branch = await structure.get_branch(session, callback_data.id)
+        branch = await queries.get_branch(session, callback_data.id)
         await query.message.edit_text(
             t(
                 "onboarding.joined",

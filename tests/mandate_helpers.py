@@ -11,8 +11,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot.services.mandate_draft import MandateDraft, MandateRules
-from bot.services.mandates import submit_mandate
+from bot.services.mandates.draft import MandateDraft, MandateRules
+from bot.services.mandates.submission import submit_mandate
 from bot.services.people import Person, Role, grant_role, load_person
 from storage.db import Database
 from storage.models import Branch, Consent, Mandate, MandateEvent, OutboxMessage, User

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services import mandate_queries as queries
-from bot.services import mandates as svc
 from bot.services.errors import AccessDenied, DomainError, NotFound
+from bot.services.mandates import decisions, queries, similarity
+from bot.services.mandates.card import mandate_card
 from storage.models import Mandate
 from tests.harness.factories import make_user
 from tests.mandate_helpers import act, events, get_mandate, outbox, submit
@@ -52,23 +52,25 @@ async def _prepare(database, world, clock, action: str, home: bool) -> Mandate:
     mandate = await submit(database, author, clock.now())
     now = clock.now()
     if action in ("resolve", "rate"):
-        await act(database, svc.accept_mandate, secretary, mandate.id, now)
+        await act(database, decisions.accept_mandate, secretary, mandate.id, now)
     if action == "rate":
-        await act(database, svc.resolve_mandate, secretary, mandate.id, "Сделано", now)
+        await act(database, decisions.resolve_mandate, secretary, mandate.id, "Сделано", now)
     if action == "answer":
-        await act(database, svc.ask_clarification, secretary, mandate.id, "Где?", now)
+        await act(database, decisions.ask_clarification, secretary, mandate.id, "Где?", now)
     return mandate
 
 
 async def _do(database, user_id: int, action: str, mandate_id: int, now) -> None:
     calls = {
-        "read": lambda: act(database, queries.mandate_card, user_id, mandate_id, now),
-        "accept": lambda: act(database, svc.accept_mandate, user_id, mandate_id, now),
-        "resolve": lambda: act(database, svc.resolve_mandate, user_id, mandate_id, "Ок", now),
-        "comment": lambda: act(database, svc.comment_mandate, user_id, mandate_id, "Ок", now),
-        "answer": lambda: act(database, svc.answer_clarification, user_id, mandate_id, "Тут", now),
-        "rate": lambda: act(database, svc.rate_mandate, user_id, mandate_id, 5, now),
-        "support": lambda: act(database, svc.support_mandate, user_id, mandate_id, now),
+        "read": lambda: act(database, mandate_card, user_id, mandate_id, now),
+        "accept": lambda: act(database, decisions.accept_mandate, user_id, mandate_id, now),
+        "resolve": lambda: act(database, decisions.resolve_mandate, user_id, mandate_id, "Ок", now),
+        "comment": lambda: act(database, decisions.comment_mandate, user_id, mandate_id, "Ок", now),
+        "answer": lambda: act(
+            database, decisions.answer_clarification, user_id, mandate_id, "Тут", now
+        ),
+        "rate": lambda: act(database, decisions.rate_mandate, user_id, mandate_id, 5, now),
+        "support": lambda: act(database, similarity.support_mandate, user_id, mandate_id, now),
     }
     await calls[action]()
 
@@ -112,20 +114,20 @@ async def test_access_matrix(database, world, clock, role: str, action: str) -> 
 
 async def test_an_unknown_mandate_is_not_found(database, world, clock) -> None:
     with pytest.raises(NotFound) as error:
-        await act(database, svc.accept_mandate, world.secretary, 999_999, clock.now())
+        await act(database, decisions.accept_mandate, world.secretary, 999_999, clock.now())
     assert error.value.code == "mandate_not_found"
 
 
 async def test_a_regional_admin_acts_in_their_region(database, world, clock) -> None:
     await make_user(database, 600, branch_id=world.far_branch)
     mandate = await submit(database, 600, clock.now())
-    await act(database, svc.accept_mandate, world.region_admin, mandate.id, clock.now())
+    await act(database, decisions.accept_mandate, world.region_admin, mandate.id, clock.now())
     last = (await events(database, mandate.id))[-1]
     assert (last.action, last.actor_role) == ("accepted", "admin")
     page = await act(database, queries.inbox, world.region_admin, clock.now())
     assert [m.id for m in page.items] == [mandate.id]
     with pytest.raises(AccessDenied):
-        await act(database, queries.mandate_card, world.secretary, mandate.id, clock.now())
+        await act(database, mandate_card, world.secretary, mandate.id, clock.now())
 
 
 async def test_lists_show_only_what_a_card_would(database, world, clock) -> None:
@@ -140,7 +142,7 @@ async def test_lists_show_only_what_a_card_would(database, world, clock) -> None
         readable = set()
         for m in (mine, theirs, far):
             try:
-                await act(database, queries.mandate_card, user_id, m.id, clock.now())
+                await act(database, mandate_card, user_id, m.id, clock.now())
                 readable.add(m.id)
             except AccessDenied:
                 pass

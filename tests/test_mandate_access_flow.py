@@ -9,7 +9,7 @@ import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from sqlalchemy import func, select
 
-from bot.services import mandates as svc
+from bot.services.mandates import decisions
 from storage.models import OutboxMessage
 from tests.mandate_helpers import World, act, events, get_mandate, submit
 
@@ -66,7 +66,7 @@ async def _mandate(database, clock, w: World, branch: str, action: str) -> int:
         )
         secretary = w.foreign_secretary
     if action == "resolve":  # resolving needs a mandate in work
-        await act(database, svc.accept_mandate, secretary, m.id, clock.now())
+        await act(database, decisions.accept_mandate, secretary, m.id, clock.now())
     return m.id
 
 
@@ -119,14 +119,16 @@ async def test_an_unknown_mandate_is_not_found(world, make_client):
 async def test_only_the_author_answers_and_rates(world, database, make_client, clock):
     w = world
     m = await submit(database, w.author, clock.now())
-    await act(database, svc.ask_clarification, w.secretary, m.id, "Какой подъезд?", clock.now())
+    await act(
+        database, decisions.ask_clarification, w.secretary, m.id, "Какой подъезд?", clock.now()
+    )
     for intruder in (w.secretary, w.admin, w.member):
         client = make_client(intruder)
         await client.click_data(f"md:answer:{m.id}")
         assert client.session.sent(AnswerCallbackQuery)[-1].text == "⛔ Нет доступа."
-    await act(database, svc.answer_clarification, w.author, m.id, "Второй", clock.now())
-    await act(database, svc.accept_mandate, w.secretary, m.id, clock.now())
-    await act(database, svc.resolve_mandate, w.secretary, m.id, "Сделано", clock.now())
+    await act(database, decisions.answer_clarification, w.author, m.id, "Второй", clock.now())
+    await act(database, decisions.accept_mandate, w.secretary, m.id, clock.now())
+    await act(database, decisions.resolve_mandate, w.secretary, m.id, "Сделано", clock.now())
     admin = make_client(w.admin)
     await admin.click_data(f"mdr:{m.id}:1")
     assert admin.session.sent(AnswerCallbackQuery)[-1].text == "⛔ Нет доступа."

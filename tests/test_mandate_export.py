@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from bot.services import mandates as svc
 from bot.services.errors import AccessDenied, InvalidInput
-from bot.services.mandate_export import export_mandates_xlsx
+from bot.services.mandates import decisions, similarity
+from bot.services.mandates.export import export_mandates_xlsx
 from tests.mandate_helpers import act, submit
 
 MANDATE_HEADERS = [
@@ -75,13 +75,18 @@ async def test_export_has_every_field_and_the_history(database, world, clock) ->
         voter_phone="8 918 123-45-67",
     )
     clock.advance(hours=2)
-    await act(database, svc.accept_mandate, world.secretary, first.id, clock.now())
+    await act(database, decisions.accept_mandate, world.secretary, first.id, clock.now())
     await act(
-        database, svc.resolve_mandate, world.secretary, first.id, "Фонари заменены", clock.now()
+        database,
+        decisions.resolve_mandate,
+        world.secretary,
+        first.id,
+        "Фонари заменены",
+        clock.now(),
     )
-    await act(database, svc.rate_mandate, world.author, first.id, 5, clock.now())
+    await act(database, decisions.rate_mandate, world.author, first.id, 5, clock.now())
     second = await submit(database, world.member, clock.now(), category="roads")
-    await act(database, svc.support_mandate, world.author, second.id, clock.now())
+    await act(database, similarity.support_mandate, world.author, second.id, clock.now())
     foreign = await submit(database, world.foreign_member, clock.now())
     clock.advance(days=10)  # the second is overdue by now
 
@@ -201,19 +206,19 @@ async def test_the_workbook_is_written_in_another_process_or_else_in_a_thread(
     import os
     from concurrent.futures.process import BrokenProcessPool
 
-    from bot.services import mandate_export
+    from bot.services.mandates import workbook
 
     # openpyxl in a thread would hold the GIL for seconds and stall every other update.
-    assert await mandate_export._off_process(os.getpid) != os.getpid()
+    assert await workbook.off_process(os.getpid) != os.getpid()
     # A child that dies costs that export nothing: it is written in a thread instead, and
     # the next one gets a new child.
-    assert await mandate_export._off_process(_die_in_a_child, os.getpid()) == b"in the parent"
-    assert await mandate_export._off_process(os.getpid) != os.getpid()
+    assert await workbook.off_process(_die_in_a_child, os.getpid()) == b"in the parent"
+    assert await workbook.off_process(os.getpid) != os.getpid()
 
     def cannot_start() -> None:
         raise BrokenProcessPool("no processes here")
 
-    monkeypatch.setattr(mandate_export, "_process_pool", cannot_start)
+    monkeypatch.setattr(workbook, "_process_pool", cannot_start)
     mandate = await submit(database, world.author, clock.now())
     data = await _export(database, world.secretary, clock)
     assert [r[0] for r in rows(data, "Наказы")] == ["Номер", mandate.number]

@@ -11,7 +11,7 @@ import pytest
 from aiogram.methods import AnswerCallbackQuery, SendDocument
 from openpyxl import load_workbook
 
-from bot.services import mandates as svc
+from bot.services.mandates import decisions
 from handlers.mandate_export import period_dates
 from tests.mandate_helpers import act, submit
 
@@ -29,7 +29,7 @@ async def test_secretary_exports_the_week_of_their_branch(
     older = await submit(database, w.author, clock.now(), text="Старый наказ про лавочки во дворе")
     clock.advance(days=10)
     mine = await submit(database, w.author, clock.now())
-    await act(database, svc.accept_mandate, w.secretary, mine.id, clock.now())
+    await act(database, decisions.accept_mandate, w.secretary, mine.id, clock.now())
     foreign = await submit(database, w.foreign_member, clock.now(), text="Наказ другого округа")
 
     secretary = make_client(w.secretary)

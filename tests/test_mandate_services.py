@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.services import mandate_queries as queries
-from bot.services import mandates as svc
 from bot.services.errors import AccessDenied, DomainError, InvalidInput
-from bot.services.mandate_draft import (
+from bot.services.mandates import decisions, lifecycle, queries, similarity, submission
+from bot.services.mandates.card import mandate_card
+from bot.services.mandates.draft import (
     MAX_PHOTOS,
     TEXT_MAX,
     TEXT_MIN,
@@ -245,11 +245,11 @@ async def test_similar_mandates_of_the_branch_and_category(database, world, cloc
     await submit(database, world.author, now)  # the person's own
     await submit(database, world.member, now - timedelta(days=31))  # too old
     finished = await submit(database, world.member, now)
-    await act(database, svc.reject_mandate, world.secretary, finished.id, "Дубликат", now)
+    await act(database, decisions.reject_mandate, world.secretary, finished.id, "Дубликат", now)
 
     found = await act(
         database,
-        svc.find_similar,
+        similarity.find_similar,
         world.author,
         draft("Не работает уличное освещение во дворе дома 15 на улице Ленина"),
         now,
@@ -259,14 +259,14 @@ async def test_similar_mandates_of_the_branch_and_category(database, world, cloc
         closer.id,
         close.id,
     ]
-    assert all(s.score >= svc.SIMILAR_THRESHOLD for s in found)
+    assert all(s.score >= similarity.SIMILAR_THRESHOLD for s in found)
     assert found[0].score >= found[1].score
 
 
 async def test_similar_returns_at_most_three(database, world, clock) -> None:
     for _ in range(5):
         await submit(database, world.member, clock.now())
-    found = await act(database, svc.find_similar, world.author, draft(), clock.now())
+    found = await act(database, similarity.find_similar, world.author, draft(), clock.now())
     assert len(found) == 3
 
 
@@ -274,8 +274,8 @@ async def test_support_counts_once_and_tells_the_author(database, world, clock) 
     mandate = await submit(database, world.author, clock.now())
     before = len(await outbox(database))
 
-    first = await act(database, svc.support_mandate, world.member, mandate.id, clock.now())
-    again = await act(database, svc.support_mandate, world.member, mandate.id, clock.now())
+    first = await act(database, similarity.support_mandate, world.member, mandate.id, clock.now())
+    again = await act(database, similarity.support_mandate, world.member, mandate.id, clock.now())
 
     assert (first.added, first.supporters, first.number) == (True, 1, mandate.number)
     assert (again.added, again.supporters) == (False, 1)
@@ -286,10 +286,12 @@ async def test_support_counts_once_and_tells_the_author(database, world, clock) 
     assert "1 сторонник" in told[0].payload["text"]
 
     with pytest.raises(DomainError) as own:
-        await act(database, svc.support_mandate, world.author, mandate.id, clock.now())
+        await act(database, similarity.support_mandate, world.author, mandate.id, clock.now())
     assert own.value.code == "mandate_support_own"
     with pytest.raises(AccessDenied):
-        await act(database, svc.support_mandate, world.foreign_member, mandate.id, clock.now())
+        await act(
+            database, similarity.support_mandate, world.foreign_member, mandate.id, clock.now()
+        )
     assert (await get_mandate(database, mandate.id)).supporters == 1
 
 
@@ -305,7 +307,7 @@ async def test_accept_tells_the_author_and_marks_the_first_answer(database, worl
     before = len(await outbox(database))
     clock.advance(hours=5)
 
-    await act(database, svc.accept_mandate, world.secretary, mandate.id, clock.now())
+    await act(database, decisions.accept_mandate, world.secretary, mandate.id, clock.now())
 
     saved = await get_mandate(database, mandate.id)
     assert (saved.status, saved.first_answered_at) == ("accepted", clock.now())
@@ -325,12 +327,17 @@ async def test_accept_tells_the_author_and_marks_the_first_answer(database, worl
 
 async def test_resolve_with_comment_asks_for_a_rating(database, world, clock) -> None:
     mandate = await submit(database, world.author, clock.now())
-    await act(database, svc.accept_mandate, world.secretary, mandate.id, clock.now())
+    await act(database, decisions.accept_mandate, world.secretary, mandate.id, clock.now())
     before = len(await outbox(database))
     clock.advance(days=2)
 
     await act(
-        database, svc.resolve_mandate, world.secretary, mandate.id, "Фонари <заменены>", clock.now()
+        database,
+        decisions.resolve_mandate,
+        world.secretary,
+        mandate.id,
+        "Фонари <заменены>",
+        clock.now(),
     )
 
     saved = await get_mandate(database, mandate.id)
@@ -356,12 +363,19 @@ async def test_resolve_with_comment_asks_for_a_rating(database, world, clock) ->
 async def test_reject_needs_a_reason_and_tells_it(database, world, clock) -> None:
     mandate = await submit(database, world.author, clock.now())
     with pytest.raises(InvalidInput) as error:
-        await act(database, svc.reject_mandate, world.secretary, mandate.id, "   ", clock.now())
+        await act(
+            database, decisions.reject_mandate, world.secretary, mandate.id, "   ", clock.now()
+        )
     assert error.value.code == "mandate_note_empty"
     before = len(await outbox(database))
 
     await act(
-        database, svc.reject_mandate, world.secretary, mandate.id, "Не в компетенции", clock.now()
+        database,
+        decisions.reject_mandate,
+        world.secretary,
+        mandate.id,
+        "Не в компетенции",
+        clock.now(),
     )
 
     saved = await get_mandate(database, mandate.id)
@@ -379,12 +393,12 @@ async def test_reject_needs_a_reason_and_tells_it(database, world, clock) -> Non
 
 async def test_forward_names_the_authority(database, world, clock) -> None:
     mandate = await submit(database, world.author, clock.now())
-    await act(database, svc.accept_mandate, world.secretary, mandate.id, clock.now())
+    await act(database, decisions.accept_mandate, world.secretary, mandate.id, clock.now())
     before = len(await outbox(database))
 
     await act(
         database,
-        svc.forward_mandate,
+        decisions.forward_mandate,
         world.secretary,
         mandate.id,
         "Администрация Прикубанского округа",
@@ -403,7 +417,9 @@ async def test_forward_names_the_authority(database, world, clock) -> None:
         "Администрация Прикубанского округа.\n\nКомментарий: Письмо № 15"
     )
     # The authority's answer comes later: a forwarded mandate can still be resolved.
-    await act(database, svc.resolve_mandate, world.secretary, mandate.id, "Сделано", clock.now())
+    await act(
+        database, decisions.resolve_mandate, world.secretary, mandate.id, "Сделано", clock.now()
+    )
     assert (await get_mandate(database, mandate.id)).status == "resolved"
 
 
@@ -423,11 +439,11 @@ async def test_a_change_not_allowed_is_refused_and_changes_nothing(
     database, world, clock, setup: list[str], refused: str
 ) -> None:
     calls = {
-        "accept": (svc.accept_mandate, ()),
-        "resolve": (svc.resolve_mandate, ("Сделано",)),
-        "reject": (svc.reject_mandate, ("Причина",)),
-        "ask": (svc.ask_clarification, ("Какой подъезд?",)),
-        "forward": (svc.forward_mandate, ("Администрация",)),
+        "accept": (decisions.accept_mandate, ()),
+        "resolve": (decisions.resolve_mandate, ("Сделано",)),
+        "reject": (decisions.reject_mandate, ("Причина",)),
+        "ask": (decisions.ask_clarification, ("Какой подъезд?",)),
+        "forward": (decisions.forward_mandate, ("Администрация",)),
     }
     mandate = await submit(database, world.author, clock.now())
     for step in setup:
@@ -454,8 +470,8 @@ async def test_two_secretaries_accepting_at_once_make_one_change(database, world
     mandate = await submit(database, world.author, clock.now())
 
     results = await asyncio.gather(
-        act(database, svc.accept_mandate, world.secretary, mandate.id, clock.now()),
-        act(database, svc.accept_mandate, 310, mandate.id, clock.now()),
+        act(database, decisions.accept_mandate, world.secretary, mandate.id, clock.now()),
+        act(database, decisions.accept_mandate, 310, mandate.id, clock.now()),
         return_exceptions=True,
     )
 
@@ -473,12 +489,12 @@ async def test_clarification_round_trip_returns_to_the_previous_status(
     database, world, clock
 ) -> None:
     mandate = await submit(database, world.author, clock.now())
-    await act(database, svc.accept_mandate, world.secretary, mandate.id, clock.now())
+    await act(database, decisions.accept_mandate, world.secretary, mandate.id, clock.now())
     before = len(await outbox(database))
 
     await act(
         database,
-        svc.ask_clarification,
+        decisions.ask_clarification,
         world.secretary,
         mandate.id,
         "Какой <подъезд>?",
@@ -489,14 +505,21 @@ async def test_clarification_round_trip_returns_to_the_previous_status(
     assert "Какой &lt;подъезд&gt;?" in question.payload["text"]
     assert buttons(question) == [f"md:answer:{mandate.id}"]
     assert (await get_mandate(database, mandate.id)).status == "clarification"
-    card = await act(database, queries.mandate_card, world.author, mandate.id, clock.now())
+    card = await act(database, mandate_card, world.author, mandate.id, clock.now())
     assert card.question == "Какой <подъезд>?"
     assert "answer" in card.actions
 
     with pytest.raises(AccessDenied):  # only the author answers
-        await act(database, svc.answer_clarification, world.secretary, mandate.id, "Я", clock.now())
+        await act(
+            database, decisions.answer_clarification, world.secretary, mandate.id, "Я", clock.now()
+        )
     await act(
-        database, svc.answer_clarification, world.author, mandate.id, "Второй & третий", clock.now()
+        database,
+        decisions.answer_clarification,
+        world.author,
+        mandate.id,
+        "Второй & третий",
+        clock.now(),
     )
 
     saved = await get_mandate(database, mandate.id)
@@ -511,20 +534,26 @@ async def test_clarification_round_trip_returns_to_the_previous_status(
         "clarification_answered",
     ]
     with pytest.raises(DomainError) as twice:
-        await act(database, svc.answer_clarification, world.author, mandate.id, "Ещё", clock.now())
+        await act(
+            database, decisions.answer_clarification, world.author, mandate.id, "Ещё", clock.now()
+        )
     assert twice.value.code == "transition_not_allowed"
 
 
 async def test_a_question_on_a_new_mandate_is_its_first_answer(database, world, clock) -> None:
     mandate = await submit(database, world.author, clock.now())
-    await act(database, svc.ask_clarification, world.admin, mandate.id, "Где именно?", clock.now())
+    await act(
+        database, decisions.ask_clarification, world.admin, mandate.id, "Где именно?", clock.now()
+    )
     before = len(await outbox(database))
-    await act(database, svc.answer_clarification, world.author, mandate.id, "У 3-го", clock.now())
+    await act(
+        database, decisions.answer_clarification, world.author, mandate.id, "У 3-го", clock.now()
+    )
 
     saved = await get_mandate(database, mandate.id)
     assert (saved.status, saved.first_answered_at) == ("new", clock.now())
     clock.advance(days=10)
-    assert not svc.is_overdue(saved, clock.now())
+    assert not lifecycle.is_overdue(saved, clock.now())
     # The admin who asked hears the answer, and so does the branch's secretary.
     assert sorted(m.chat_id for m in await _notices_after(database, before)) == sorted(
         [world.secretary, world.admin]
@@ -536,8 +565,10 @@ async def test_a_question_on_a_new_mandate_is_its_first_answer(database, world, 
 
 async def _resolved(database, world, clock) -> Mandate:
     mandate = await submit(database, world.author, clock.now())
-    await act(database, svc.accept_mandate, world.secretary, mandate.id, clock.now())
-    await act(database, svc.resolve_mandate, world.secretary, mandate.id, "Готово", clock.now())
+    await act(database, decisions.accept_mandate, world.secretary, mandate.id, clock.now())
+    await act(
+        database, decisions.resolve_mandate, world.secretary, mandate.id, "Готово", clock.now()
+    )
     return mandate
 
 
@@ -545,7 +576,7 @@ async def test_a_good_rating_is_kept_and_told_once(database, world, clock) -> No
     mandate = await _resolved(database, world, clock)
     before = len(await outbox(database))
 
-    await act(database, svc.rate_mandate, world.author, mandate.id, 5, clock.now())
+    await act(database, decisions.rate_mandate, world.author, mandate.id, 5, clock.now())
 
     saved = await get_mandate(database, mandate.id)
     assert (saved.status, saved.rating, saved.rated_at) == ("resolved", 5, clock.now())
@@ -555,7 +586,7 @@ async def test_a_good_rating_is_kept_and_told_once(database, world, clock) -> No
         "⭐ Автор наказа № 20-03/2026/0001 оценил результат: 5 из 5.",
     )
     with pytest.raises(DomainError) as again:
-        await act(database, svc.rate_mandate, world.author, mandate.id, 4, clock.now())
+        await act(database, decisions.rate_mandate, world.author, mandate.id, 4, clock.now())
     assert again.value.code == "already_rated"
     assert (await get_mandate(database, mandate.id)).rating == 5
 
@@ -565,7 +596,7 @@ async def test_no_or_a_low_rating_reopens(database, world, clock, rating) -> Non
     mandate = await _resolved(database, world, clock)
     before = len(await outbox(database))
 
-    await act(database, svc.rate_mandate, world.author, mandate.id, rating, clock.now())
+    await act(database, decisions.rate_mandate, world.author, mandate.id, rating, clock.now())
 
     saved = await get_mandate(database, mandate.id)
     assert (saved.status, saved.closed_at, saved.rating) == ("accepted", None, rating)
@@ -581,21 +612,23 @@ async def test_no_or_a_low_rating_reopens(database, world, clock, rating) -> Non
     assert "Наказ снова в работе" in told.payload["text"]
     # A double tap on «Нет» changes nothing more.
     with pytest.raises(DomainError) as again:
-        await act(database, svc.rate_mandate, world.author, mandate.id, rating, clock.now())
+        await act(database, decisions.rate_mandate, world.author, mandate.id, rating, clock.now())
     assert again.value.code == "already_rated"
     # Resolved again, it may be rated again.
-    await act(database, svc.resolve_mandate, world.secretary, mandate.id, "Теперь да", clock.now())
-    await act(database, svc.rate_mandate, world.author, mandate.id, 4, clock.now())
+    await act(
+        database, decisions.resolve_mandate, world.secretary, mandate.id, "Теперь да", clock.now()
+    )
+    await act(database, decisions.rate_mandate, world.author, mandate.id, 4, clock.now())
     assert (await get_mandate(database, mandate.id)).rating == 4
 
 
 async def test_rating_refused_out_of_place(database, world, clock) -> None:
     mandate = await submit(database, world.author, clock.now())
     with pytest.raises(DomainError) as not_resolved:
-        await act(database, svc.rate_mandate, world.author, mandate.id, 5, clock.now())
+        await act(database, decisions.rate_mandate, world.author, mandate.id, 5, clock.now())
     assert not_resolved.value.code == "transition_not_allowed"
     with pytest.raises(InvalidInput) as invalid:
-        await act(database, svc.rate_mandate, world.author, mandate.id, 6, clock.now())
+        await act(database, decisions.rate_mandate, world.author, mandate.id, 6, clock.now())
     assert invalid.value.code == "rating_invalid"
 
 
@@ -609,7 +642,12 @@ async def test_a_curators_comment_reaches_the_secretary_not_the_author(
     before = len(await outbox(database))
 
     await act(
-        database, svc.comment_mandate, world.curator, mandate.id, "Ускорьте, <жалоба>", clock.now()
+        database,
+        decisions.comment_mandate,
+        world.curator,
+        mandate.id,
+        "Ускорьте, <жалоба>",
+        clock.now(),
     )
 
     [told] = await _notices_after(database, before)
@@ -624,8 +662,8 @@ async def test_a_curators_comment_reaches_the_secretary_not_the_author(
         "Ускорьте, <жалоба>",
     )
     assert (await get_mandate(database, mandate.id)).status == "new"  # a comment is no answer
-    author_view = await act(database, queries.mandate_card, world.author, mandate.id, clock.now())
-    staff_view = await act(database, queries.mandate_card, world.secretary, mandate.id, clock.now())
+    author_view = await act(database, mandate_card, world.author, mandate.id, clock.now())
+    staff_view = await act(database, mandate_card, world.secretary, mandate.id, clock.now())
     assert "comment" not in [h.action for h in author_view.history]
     assert "comment" in [h.action for h in staff_view.history]
 
@@ -639,12 +677,12 @@ async def test_overdue_until_the_first_answer(database, world, clock) -> None:
     saved = await get_mandate(database, mandate.id)
     assert saved.due_at == datetime(2026, 12, 2, 21, 0, tzinfo=UTC)  # end of Wednesday MSK
 
-    assert not svc.is_overdue(saved, datetime(2026, 12, 2, 20, 59, tzinfo=UTC))
-    assert svc.is_overdue(saved, datetime(2026, 12, 2, 21, 0, tzinfo=UTC))
+    assert not lifecycle.is_overdue(saved, datetime(2026, 12, 2, 20, 59, tzinfo=UTC))
+    assert lifecycle.is_overdue(saved, datetime(2026, 12, 2, 21, 0, tzinfo=UTC))
 
     clock.set(datetime(2026, 12, 3, 6, 0, tzinfo=UTC))
-    await act(database, svc.accept_mandate, world.secretary, mandate.id, clock.now())
-    assert not svc.is_overdue(await get_mandate(database, mandate.id), clock.now())
+    await act(database, decisions.accept_mandate, world.secretary, mandate.id, clock.now())
+    assert not lifecycle.is_overdue(await get_mandate(database, mandate.id), clock.now())
 
 
 async def test_the_deadline_skips_the_new_year_holidays(database, world, clock) -> None:
@@ -683,12 +721,12 @@ async def test_my_mandates_newest_first_in_pages(database, world, clock) -> None
 async def test_inbox_overdue_first_then_oldest(database, world, clock) -> None:
     start = clock.now()
     old_answered = await submit(database, world.author, start - timedelta(days=20))
-    await act(database, svc.accept_mandate, world.secretary, old_answered.id, start)
+    await act(database, decisions.accept_mandate, world.secretary, old_answered.id, start)
     overdue_late = await submit(database, world.author, start - timedelta(days=9))
     overdue_early = await submit(database, world.author, start - timedelta(days=10))
     fresh = await submit(database, world.author, start)
     closed = await submit(database, world.author, start - timedelta(days=30))
-    await act(database, svc.reject_mandate, world.secretary, closed.id, "Нет", start)
+    await act(database, decisions.reject_mandate, world.secretary, closed.id, "Нет", start)
     await submit(database, world.foreign_member, start - timedelta(days=40))
 
     page = await act(database, queries.inbox, world.secretary, start)
@@ -712,7 +750,7 @@ async def test_curator_list_filters_by_branch_and_status(database, world, clock)
     await make_user(database, 450, roles={Role.CURATOR: [world.branch, world.other_branch]})
     here = await submit(database, world.author, clock.now())
     there = await submit(database, world.foreign_member, clock.now())
-    await act(database, svc.accept_mandate, world.foreign_secretary, there.id, clock.now())
+    await act(database, decisions.accept_mandate, world.foreign_secretary, there.id, clock.now())
     await submit(database, world.author, clock.now(), category="roads")
 
     everything = await act(database, queries.curator_list, 450, clock.now())
@@ -751,9 +789,9 @@ async def test_the_card_has_photos_history_and_the_viewers_actions(database, wor
         voter_name="Пётр Петров",
         voter_phone="+7 918 123-45-67",
     )
-    await act(database, svc.accept_mandate, world.secretary, mandate.id, clock.now())
+    await act(database, decisions.accept_mandate, world.secretary, mandate.id, clock.now())
 
-    card = await act(database, queries.mandate_card, world.secretary, mandate.id, clock.now())
+    card = await act(database, mandate_card, world.secretary, mandate.id, clock.now())
 
     assert (card.number, card.status, card.branch_number) == (
         "20-03/2026/0001",
@@ -771,7 +809,7 @@ async def test_the_card_has_photos_history_and_the_viewers_actions(database, wor
     ]
     assert card.viewer == "secretary"
     assert card.actions == {"resolve", "reject", "forward", "ask"}
-    author_card = await act(database, queries.mandate_card, world.author, mandate.id, clock.now())
+    author_card = await act(database, mandate_card, world.author, mandate.id, clock.now())
     assert author_card.viewer == "author"
     assert author_card.actions == frozenset()
 
@@ -779,7 +817,7 @@ async def test_the_card_has_photos_history_and_the_viewers_actions(database, wor
 async def test_submission_uses_the_sla_setting(database, world, clock) -> None:
     author = await person(database, world.author)
     async with database.transaction() as session:
-        mandate = await svc.submit_mandate(
+        mandate = await submission.submit_mandate(
             session, author, draft(), clock.now(), MandateRules(sla_days=1)
         )
     assert mandate.due_at == datetime(2026, 11, 24, 21, 0, tzinfo=UTC)  # end of Tuesday
@@ -788,9 +826,11 @@ async def test_submission_uses_the_sla_setting(database, world, clock) -> None:
 
 async def test_history_rows_are_kept_for_every_change(database, world, clock) -> None:
     mandate = await submit(database, world.author, clock.now())
-    await act(database, svc.accept_mandate, world.secretary, mandate.id, clock.now(), "Берём")
-    await act(database, svc.resolve_mandate, world.secretary, mandate.id, "Готово", clock.now())
-    await act(database, svc.rate_mandate, world.author, mandate.id, 4, clock.now())
+    await act(database, decisions.accept_mandate, world.secretary, mandate.id, clock.now(), "Берём")
+    await act(
+        database, decisions.resolve_mandate, world.secretary, mandate.id, "Готово", clock.now()
+    )
+    await act(database, decisions.rate_mandate, world.author, mandate.id, 4, clock.now())
     async with database.sessions() as session:
         rows = (
             await session.execute(

@@ -21,7 +21,7 @@ from aiogram.methods import (
 )
 from sqlalchemy import select
 
-from bot.services import mandates as svc
+from bot.services.mandates import decisions
 from bot.services.people import Role
 from storage.models import OutboxMessage
 from tests.harness.factories import make_user
@@ -79,7 +79,7 @@ def last_alert(client) -> AnswerCallbackQuery:
 
 async def accepted(database, clock, w: World, **fields) -> int:
     m = await submit(database, w.author, clock.now(), **fields)
-    await act(database, svc.accept_mandate, w.secretary, m.id, clock.now())
+    await act(database, decisions.accept_mandate, w.secretary, m.id, clock.now())
     return m.id
 
 
@@ -146,7 +146,7 @@ async def test_author_sees_own_card_without_voter_details_and_photos(
         voter_name="Анна Смирнова",
         voter_phone="+79181234567",
     )
-    await act(database, svc.accept_mandate, w.secretary, m.id, clock.now())
+    await act(database, decisions.accept_mandate, w.secretary, m.id, clock.now())
     author = make_client(w.author)
     await author.click_data(f"md:open:{m.id}")
     card = author.last_text
@@ -407,7 +407,7 @@ async def test_resolve_then_the_author_rates_five_in_the_notice(
 async def test_a_low_rating_or_no_reopens(world, database, make_client, clock, label, score, told):
     w = world
     mandate_id = await accepted(database, clock, w)
-    await act(database, svc.resolve_mandate, w.secretary, mandate_id, "Сделано", clock.now())
+    await act(database, decisions.resolve_mandate, w.secretary, mandate_id, "Сделано", clock.now())
     resolved = (await notices_to(database, w.author))[-1]
     author = make_client(w.author)
     await author.click_data(notice_button(resolved, label))
@@ -421,7 +421,7 @@ async def test_a_low_rating_or_no_reopens(world, database, make_client, clock, l
 async def test_author_rates_from_the_card(world, database, make_client, clock):
     w = world
     mandate_id = await accepted(database, clock, w)
-    await act(database, svc.resolve_mandate, w.secretary, mandate_id, "Сделано", clock.now())
+    await act(database, decisions.resolve_mandate, w.secretary, mandate_id, "Сделано", clock.now())
     author = make_client(w.author)
     await author.click_data(f"md:open:{mandate_id}")
     assert "⭐ Оценить" in shown_buttons(author)
@@ -474,11 +474,11 @@ async def test_inbox_lists_overdue_first_then_oldest(world, database, make_clien
     old_answered = await submit(
         database, w.author, clock.now(), text="Первый наказ про двор и фонари"
     )
-    await act(database, svc.accept_mandate, w.secretary, old_answered.id, clock.now())
+    await act(database, decisions.accept_mandate, w.secretary, old_answered.id, clock.now())
     clock.advance(hours=1)
     overdue = await submit(database, w.member, clock.now(), text="Второй наказ про подъезд и двери")
     done = await submit(database, w.author, clock.now(), text="Третий наказ, уже отклонённый")
-    await act(database, svc.reject_mandate, w.secretary, done.id, "Не наше", clock.now())
+    await act(database, decisions.reject_mandate, w.secretary, done.id, "Не наше", clock.now())
     foreign = await submit(database, w.foreign_member, clock.now(), text="Наказ другого отделения")
     clock.set(datetime(2026, 11, 26, 7, 0, tzinfo=UTC))  # Thursday
     fresh = await submit(database, w.author, clock.now(), text="Свежий наказ про детскую площадку")
@@ -610,7 +610,7 @@ async def test_a_long_history_keeps_the_card_within_one_message(
     for n in range(8):
         clock.advance(minutes=1)
         note = f"Замечание {n}: " + "ж" * 900
-        await act(database, svc.comment_mandate, w.curator, m.id, note, clock.now())
+        await act(database, decisions.comment_mandate, w.curator, m.id, note, clock.now())
     secretary = make_client(w.secretary)
     await secretary.click_data(f"md:open:{m.id}")
     card = secretary.last_text

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from aiogram.methods import EditMessageText
 
-from bot.services.mandate_draft import MandateDraft, MandateRules
-from bot.services.mandates import accept_mandate, submit_mandate
+from bot.services.mandates.decisions import accept_mandate
+from bot.services.mandates.draft import MandateDraft, MandateRules
+from bot.services.mandates.submission import submit_mandate
 from bot.services.people import Person, Role, load_person
 from handlers.callbacks import MandateCb, MandateListCb
 from storage.models import User

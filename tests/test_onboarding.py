@@ -6,7 +6,7 @@ from aiogram.methods import AnswerCallbackQuery, SetMyCommands
 from aiogram.types import BotCommandScopeChat
 from sqlalchemy import select
 
-from bot.services.invites import create_invite
+from bot.services.onboarding.invites import create_invite
 from bot.services.people import Role
 from handlers.callbacks import PickCb
 from storage.models import Consent, OutboxMessage, User
@@ -244,12 +244,12 @@ async def test_forged_callback_cannot_join_a_branch_not_offered(database, make_c
 
 
 async def test_a_failure_is_told_in_russian_without_traceback(database, make_client, monkeypatch):
-    from bot.services import structure
+    from bot.services.structure import queries
 
     async def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(structure, "list_regions", broken)
+    monkeypatch.setattr(queries, "list_regions", broken)
     user = make_client(517)
     await user.send("/start")
     await user.click("Согласен")

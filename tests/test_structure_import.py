@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.services import structure
 from bot.services.errors import NotFound
+from bot.services.structure import csv_format, importing, queries
 from storage.db import Database
 from storage.models import Branch, LocalBranch, Region
 
@@ -22,13 +22,13 @@ def csv_text(*rows: str, header: str = HEADER) -> str:
     return "\n".join([header, *rows]) + "\n"
 
 
-async def load(database: Database, data) -> structure.ImportReport:
+async def load(database: Database, data) -> importing.ImportReport:
     async with database.transaction() as session:
-        return await structure.import_structure(session, data)
+        return await importing.import_structure(session, data)
 
 
-async def rejected(database: Database, data) -> list[structure.ImportProblem]:
-    with pytest.raises(structure.StructureImportError) as caught:
+async def rejected(database: Database, data) -> list[csv_format.ImportProblem]:
+    with pytest.raises(csv_format.StructureImportError) as caught:
         await load(database, data)
     return caught.value.errors
 
@@ -44,7 +44,7 @@ async def counts(database: Database) -> tuple[int, int, int]:
 
 async def branch(database: Database, number: str, region_code: str | None = None):
     async with database.sessions() as session:
-        [found] = await structure.find_branches_by_number(session, number, region_code)
+        [found] = await queries.find_branches_by_number(session, number, region_code)
     return found
 
 
@@ -143,7 +143,7 @@ async def test_a_bad_row_rejects_the_whole_file_with_its_line_and_reason(databas
 
     errors = await rejected(database, text)
 
-    assert errors == [structure.ImportProblem(4, "не заполнено поле branch_name")]
+    assert errors == [csv_format.ImportProblem(4, "не заполнено поле branch_name")]
     assert await counts(database) == (0, 0, 0)  # not even the good rows before it
 
 
@@ -189,7 +189,7 @@ async def test_every_bad_row_is_reported_at_once(database):
 )
 async def test_a_time_zone_must_be_a_real_iana_name(database, zone, reason):
     errors = await rejected(database, csv_text(f"23,Краснодарский край,{zone},МО,1,a"))
-    assert errors == [structure.ImportProblem(2, reason)]
+    assert errors == [csv_format.ImportProblem(2, reason)]
     assert await counts(database) == (0, 0, 0)
 
 
@@ -231,7 +231,7 @@ async def test_excel_csv_with_semicolons_and_a_bom_loads(database):
 async def test_rows_already_read_load_like_a_file(database):
     row = dict(
         zip(
-            structure.COLUMNS,
+            csv_format.COLUMNS,
             ["43", " Кировская  область ", "Europe/Kirov", "Кировское МО", "7", "Ленинский"],
             strict=True,
         )
@@ -245,9 +245,9 @@ async def test_rows_already_read_load_like_a_file(database):
 
 async def test_seed_demo_is_idempotent(database):
     async with database.transaction() as session:
-        first = await structure.seed_demo(session)
+        first = await importing.seed_demo(session)
     async with database.transaction() as session:
-        second = await structure.seed_demo(session)
+        second = await importing.seed_demo(session)
     assert first.branches_added >= 10
     assert first.regions_added == 3
     assert not second.changed
@@ -259,10 +259,10 @@ async def test_seed_demo_is_idempotent(database):
 async def test_regions_are_listed_by_name_page_by_page(database):
     await load(database, EXAMPLE.read_text(encoding="utf-8"))
     async with database.sessions() as session:
-        first = await structure.list_regions(session, 1, per_page=2)
-        second = await structure.list_regions(session, 2, per_page=2)
-        beyond = await structure.list_regions(session, 5, per_page=2)
-        before = await structure.list_regions(session, 0, per_page=2)  # an old 0-based button
+        first = await queries.list_regions(session, 1, per_page=2)
+        second = await queries.list_regions(session, 2, per_page=2)
+        beyond = await queries.list_regions(session, 5, per_page=2)
+        before = await queries.list_regions(session, 0, per_page=2)  # an old 0-based button
 
     assert [r.name for r in first.items] == ["Кировская область", "Краснодарский край"]
     assert (first.page, first.pages, first.total) == (1, 2, 3)
@@ -277,18 +277,18 @@ async def test_regions_are_listed_by_name_page_by_page(database):
 
 async def test_branches_are_listed_in_natural_number_order_page_by_page(database):
     async with database.transaction() as session:
-        await structure.seed_demo(session)
-        await structure.import_structure(
+        await importing.seed_demo(session)
+        await importing.import_structure(
             session, csv_text(*(f"{KIROV},{n},участок {n}" for n in ["10", "2", "7"]))
         )
     async with database.sessions() as session:
-        kirov = (await structure.list_regions(session, 1)).items[0]
-        [local] = (await structure.list_local_branches(session, kirov.id, 1, 8)).items
-        kirov_branches = await structure.list_branches(session, local.id, 1, 8)
-        krasnodar = (await structure.list_regions(session, 1)).items[1]
-        locals_ = await structure.list_local_branches(session, krasnodar.id, 1, 8)
+        kirov = (await queries.list_regions(session, 1)).items[0]
+        [local] = (await queries.list_local_branches(session, kirov.id, 1, 8)).items
+        kirov_branches = await queries.list_branches(session, local.id, 1, 8)
+        krasnodar = (await queries.list_regions(session, 1)).items[1]
+        locals_ = await queries.list_local_branches(session, krasnodar.id, 1, 8)
         city = locals_.items[0]
-        pages = [await structure.list_branches(session, city.id, p, 8) for p in (1, 2)]
+        pages = [await queries.list_branches(session, city.id, p, 8) for p in (1, 2)]
 
     assert [b.number for b in kirov_branches.items] == ["2", "7", "8", "10"]
     assert (local.name, local.region_name) == ("Кировское местное отделение", "Кировская область")
@@ -303,21 +303,21 @@ async def test_branches_are_listed_in_natural_number_order_page_by_page(database
 
 async def test_an_empty_list_is_one_empty_page(database):
     async with database.sessions() as session:
-        page = await structure.list_regions(session, 3)
+        page = await queries.list_regions(session, 3)
     assert (page.items, page.page, page.pages, page.total) == ([], 1, 1, 0)
 
 
 async def test_a_branch_is_found_by_id_or_by_number_across_regions(database):
     await load(database, csv_text(f"{KRASNODAR},7,краснодарская семёрка", f"{KIROV},7,Ленинский"))
     async with database.sessions() as session:
-        both = await structure.find_branches_by_number(session, "7")
-        kirov = await structure.find_branches_by_number(session, " 7 ", region_code="43")
-        none = await structure.find_branches_by_number(session, "7", region_code="54")
-        info = await structure.get_branch(session, kirov[0].id)
-        local = await structure.get_local_branch(session, info.local_branch_id)
-        region = await structure.get_region(session, info.region_id)
+        both = await queries.find_branches_by_number(session, "7")
+        kirov = await queries.find_branches_by_number(session, " 7 ", region_code="43")
+        none = await queries.find_branches_by_number(session, "7", region_code="54")
+        info = await queries.get_branch(session, kirov[0].id)
+        local = await queries.get_local_branch(session, info.local_branch_id)
+        region = await queries.get_region(session, info.region_id)
         with pytest.raises(NotFound) as missing:
-            await structure.get_branch(session, 10_000)
+            await queries.get_branch(session, 10_000)
 
     assert [b.region_code for b in both] == ["43", "23"]  # by region name: Кировская first
     assert [b.name for b in kirov] == ["Ленинский"]

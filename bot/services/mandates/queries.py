@@ -1,8 +1,9 @@
-"""Reading mandates: «Мои наказы», the secretary's inbox, the curator's list, one card.
+"""Reading mandates: «Мои наказы», the secretary's inbox, the curator's list and the
+choices of its branch filter (one mandate's card is `card`).
 
-Every query filters by `mandate_access` in SQL, pages with LIMIT/OFFSET after one COUNT,
-and selects only the columns a list shows (a 120-character preview, not the whole text),
-so a branch with 10,000 mandates costs two indexed queries per page and no N+1.
+Every query filters by `access` in SQL, pages with LIMIT/OFFSET after one COUNT, and
+selects only the columns a list shows (a 120-character preview, not the whole text), so a
+branch with 10,000 mandates costs two indexed queries per page and no N+1.
 Results are plain dataclasses, safe to use after the session is closed.
 """
 
@@ -16,27 +17,15 @@ from sqlalchemy import ColumnElement, Row, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import AccessDenied, InvalidInput, NotFound
-from bot.services.mandate_access import (
-    Action,
-    ActorRole,
-    acting_as,
-    is_staff,
-    may_see_branch,
-    require,
-    staff_scope,
-)
-from bot.services.mandates import (
-    OPEN_STATUSES,
-    MandateStatus,
-    available_actions,
-    is_overdue,
-    load_mandate,
-)
+from bot.services.mandates.access import is_staff, may_see_branch, staff_scope
+from bot.services.mandates.lifecycle import OPEN_STATUSES, MandateStatus
 from bot.services.paging import Page, paginate_select
 from bot.services.people import Person
-from storage.models import Branch, Mandate, MandateEvent, MandatePhoto
+from storage.models import Branch, Mandate
 
 PER_PAGE_MAX = 50
+
+
 PREVIEW_CHARS = 120
 
 
@@ -55,55 +44,6 @@ class MandateSummary:
     overdue: bool
     supporters: int
     preview: str
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    at: datetime
-    actor_role: str  # ActorRole value: "author", "secretary", "curator", "admin", "member"
-    action: str  # the `mandates.event.<action>` text names it
-    from_status: str | None
-    to_status: str | None
-    comment: str | None  # raw: escape for HTML
-    rating: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class MandateCard:
-    """Everything to show one mandate. Raw user text throughout: escape it for HTML.
-
-    `actions` names what the viewer may do now (see `mandates.available_actions`);
-    `question` is the pending clarification question, if any. The author's view leaves
-    out curators' and admins' internal comments."""
-
-    id: int
-    number: str
-    status: str
-    category: str
-    text: str
-    address: str | None
-    latitude: float | None
-    longitude: float | None
-    on_behalf: str
-    voter_name: str | None
-    voter_phone: str | None
-    supporters: int
-    forwarded_to: str | None
-    created_at: datetime
-    due_at: datetime
-    first_answered_at: datetime | None
-    closed_at: datetime | None
-    rating: int | None
-    overdue: bool
-    branch_id: int
-    branch_number: str
-    branch_name: str
-    branch_timezone: str
-    photos: list[str]
-    history: list[HistoryEntry]
-    viewer: ActorRole
-    actions: frozenset[str]
-    question: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,70 +188,3 @@ async def staff_branches(session: AsyncSession, person: Person) -> list[BranchOp
             condition = condition | Branch.region_id.in_(sorted(person.admin_regions))
         query = query.where(condition)
     return [BranchOption(*row) for row in (await session.execute(query)).all()]
-
-
-async def mandate_card(
-    session: AsyncSession, person: Person, mandate_id: int, now: datetime
-) -> MandateCard:
-    """One mandate with its photos and history, for whoever may read it.
-    Errors: `mandate_not_found`, AccessDenied."""
-    m, region_id, timezone, branch_number, branch_name = await load_mandate(session, mandate_id)
-    require(person, Action.READ, branch_id=m.branch_id, region_id=region_id, author_id=m.author_id)
-    viewer = acting_as(person, Action.READ, branch_id=m.branch_id, author_id=m.author_id)
-    staff_view = may_see_branch(person, m.branch_id, region_id)
-
-    photos = list(
-        await session.scalars(
-            select(MandatePhoto.file_id)
-            .where(MandatePhoto.mandate_id == m.id)
-            .order_by(MandatePhoto.position)
-        )
-    )
-    events = (
-        await session.scalars(
-            select(MandateEvent)
-            .where(MandateEvent.mandate_id == m.id)
-            .order_by(MandateEvent.created_at, MandateEvent.id)
-        )
-    ).all()
-    history = [
-        HistoryEntry(
-            e.created_at, e.actor_role, e.action, e.from_status, e.to_status, e.comment, e.rating
-        )
-        for e in events
-        if staff_view or e.action != "comment"
-    ]
-    question = None
-    if m.status == MandateStatus.CLARIFICATION:
-        asked = [h for h in history if h.action == "clarification_asked"]
-        question = asked[-1].comment if asked else None
-    return MandateCard(
-        id=m.id,
-        number=m.number,
-        status=m.status,
-        category=m.category,
-        text=m.text,
-        address=m.address,
-        latitude=m.latitude,
-        longitude=m.longitude,
-        on_behalf=m.on_behalf,
-        voter_name=m.voter_name,
-        voter_phone=m.voter_phone,
-        supporters=m.supporters,
-        forwarded_to=m.forwarded_to,
-        created_at=m.created_at,
-        due_at=m.due_at,
-        first_answered_at=m.first_answered_at,
-        closed_at=m.closed_at,
-        rating=m.rating,
-        overdue=is_overdue(m, now),
-        branch_id=m.branch_id,
-        branch_number=branch_number,
-        branch_name=branch_name,
-        branch_timezone=timezone,
-        photos=photos,
-        history=history,
-        viewer=viewer,
-        actions=available_actions(person, m, region_id),
-        question=question,
-    )

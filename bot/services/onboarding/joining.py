@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import invites
 from bot.services.errors import AccessDenied, NotFound
+from bot.services.onboarding import invites
 from bot.services.outbox import Notice, enqueue
 from bot.services.people import Role, secretaries_of
 from bot.texts import t

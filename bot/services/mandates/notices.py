@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html
 
-from bot.services.mandate_draft import category_name
+from bot.services.mandates.draft import category_name
 from bot.services.outbox import Button, Notice
 from bot.texts import plural, t
 from storage.models import Mandate

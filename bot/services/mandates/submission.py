@@ -1,0 +1,94 @@
+"""Saving a submitted mandate: its number from the branch's atomic counter, its deadline,
+its photos, and the notice to the branch's secretaries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import local
+from bot.services.errors import DomainError
+from bot.services.mandates import notices
+from bot.services.mandates.access import ActorRole
+from bot.services.mandates.draft import MandateDraft, MandateRules
+from bot.services.mandates.lifecycle import S
+from bot.services.mandates.records import new_event, staff_chats, upsert_insert
+from bot.services.outbox import enqueue
+from bot.services.people import Person
+from bot.services.working_days import add_working_days, last_day_to_answer
+from storage.models import Branch, Mandate, MandateCounter, MandatePhoto, Region
+
+
+async def _next_sequence(session: AsyncSession, branch_id: int, year: int) -> int:
+    """The next number in the branch's year, atomically: one upsert that either creates the
+    counter at 1 or increments it, returning the new value. The row stays locked until the
+    transaction ends (SQLite: BEGIN IMMEDIATE; PostgreSQL: the row lock), so two
+    submissions never get the same number, and a rolled-back one leaves no gap."""
+    table = MandateCounter.__table__
+    statement = upsert_insert(session)(table).values(branch_id=branch_id, year=year, last=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.branch_id, table.c.year],
+        set_={"last": table.c.last + 1},
+    ).returning(table.c.last)
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def submit_mandate(
+    session: AsyncSession, person: Person, draft: MandateDraft, now: datetime, rules: MandateRules
+) -> Mandate:
+    """Save a member's mandate in their branch and tell the branch's secretaries.
+
+    The draft is validated again (`InvalidInput` as in `mandate_draft`). The number is
+    `<branch number>/<year>/<4-digit sequence>` (year in the branch's time zone); `due_at` is
+    `rules.sla_days` working days later (`working_days.add_working_days`). Errors:
+    `mandate_no_branch` when the person is in no branch, `consent_required` without consent.
+    """
+    if person.branch_id is None:
+        raise DomainError("mandate_no_branch")
+    if not person.consent_given:
+        raise DomainError("consent_required")
+    clean = draft.validated(rules)
+    branch_number, timezone = (
+        await session.execute(
+            select(Branch.number, Region.timezone)
+            .join(Region, Region.id == Branch.region_id)
+            .where(Branch.id == person.branch_id)
+        )
+    ).one()
+    year = local(now, timezone).year
+    sequence = await _next_sequence(session, person.branch_id, year)
+    mandate = Mandate(
+        number=f"{branch_number}/{year}/{sequence:04d}",
+        branch_id=person.branch_id,
+        author_id=person.id,
+        category=clean.category,
+        text=clean.text,
+        address=clean.address,
+        latitude=clean.latitude,
+        longitude=clean.longitude,
+        on_behalf=clean.on_behalf,
+        voter_name=clean.voter_name,
+        voter_phone=clean.voter_phone,
+        status=S.NEW,
+        supporters=0,
+        created_at=now,
+        updated_at=now,
+        due_at=add_working_days(now, rules.sla_days, timezone),
+    )
+    session.add(mandate)
+    await session.flush()
+    session.add_all(
+        MandatePhoto(mandate_id=mandate.id, position=i, file_id=file_id)
+        for i, file_id in enumerate(clean.photos)
+    )
+    session.add(new_event(mandate, person, ActorRole.AUTHOR, "submitted", now, to_status=S.NEW))
+    last_day = last_day_to_answer(mandate.due_at, timezone).strftime("%d.%m.%Y")
+    chats = await staff_chats(session, mandate.branch_id)
+    await enqueue(
+        session,
+        now,
+        *(notices.new_mandate(c, mandate, len(clean.photos), last_day) for c in chats),
+    )
+    return mandate

@@ -1,0 +1,1 @@
+"""Joining: invites (`invites`) and a newcomer joining a branch (`joining`)."""
