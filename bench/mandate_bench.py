@@ -58,8 +58,8 @@ from bot.services.people import Person, Role, grant_role, load_person
 from bot.services.working_days import add_working_days
 from bot.texts import t
 from handlers.callbacks import ExportCb, MandateListCb
-from handlers.mandate_export import period_dates
-from handlers.mandate_work import PER_PAGE  # what /inbox shows
+from handlers.mandates.export import period_dates
+from handlers.mandates.lists import PER_PAGE  # what /inbox shows
 from storage.db import Database
 from storage.models import (
     Branch,

@@ -11,27 +11,20 @@ from aiogram import Router
 
 
 def build_routers() -> list[Router]:
-    from handlers import (
-        admin,
-        common,
-        errors,
-        fallback,
-        mandate_export,
-        mandate_submit,
-        mandate_work,
-        my_mandates,
-        onboarding,
-    )
+    from handlers import common, errors, fallback
+    from handlers.admin import panel
+    from handlers.mandates import export, my_list, submit, work
+    from handlers.onboarding import joining
 
     order = (
         errors,
         common,
-        onboarding,
-        mandate_submit,
-        my_mandates,
-        mandate_work,
-        mandate_export,
-        admin,
+        joining,
+        submit,
+        my_list,
+        work,
+        export,
+        panel,
         fallback,
     )
     return [module.create_router() for module in order]

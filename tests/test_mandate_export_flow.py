@@ -12,7 +12,7 @@ from aiogram.methods import AnswerCallbackQuery, SendDocument
 from openpyxl import load_workbook
 
 from bot.services.mandates import decisions
-from handlers.mandate_export import period_dates
+from handlers.mandates.export import period_dates
 from tests.mandate_helpers import act, submit
 
 

@@ -23,7 +23,9 @@ from bot.services.people import Person
 from bot.texts import t
 from handlers.callbacks import ExportCb
 from handlers.filters import Onboarded
-from handlers.mandate_work import error_text, leave_work, show
+from handlers.mandates.card import show
+from handlers.mandates.work_state import leave_work
+from handlers.replies import error_text
 from storage.db import Database
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from bot.services.people import Person
 from bot.texts import plural, t
 from handlers.callbacks import MandateCb, MandateListCb
 from handlers.filters import Onboarded
-from handlers.mandate_submit import show_in_place
 from handlers.paging import add_pager
+from handlers.replies import show_in_place
 
 PER_PAGE = 10
 PREVIEW_CHARS = 70

@@ -1,0 +1,182 @@
+"""A mandate's card in the chat and the one-press actions on it: open it, accept it, the
+author's rating. The buttons are `md:<action>:<id>` and `mdr:<id>:<score>`, the same ones
+the outbox notices carry (bot/services/mandates/notices.py), so a press in a notice and a
+press on a card take the same path. Every press goes to a service, which checks access
+and the status: a refusal is shown as the service words it and changes nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.services.errors import AccessDenied, DomainError, NotFound
+from bot.services.mandates import decisions, lifecycle
+from bot.services.mandates.card import MandateCard, mandate_card
+from bot.services.people import Person
+from bot.texts import t
+from handlers.callbacks import MandateCb, MandateRateCb
+from handlers.mandates import card_view
+from handlers.mandates.work_state import (
+    REMEMBERED_LIST,
+)
+from handlers.replies import error_text
+
+log = logging.getLogger(__name__)
+
+
+async def refuse(query: CallbackQuery, error: DomainError) -> None:
+    await query.answer(error_text(error), show_alert=True)
+
+
+async def show(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup) -> None:
+    """Edit the pressed message in place; send a new one when it cannot be edited (a photo
+    notice, a message too old to reach)."""
+    message = query.message
+    if isinstance(message, Message) and message.text is not None:
+        try:
+            await message.edit_text(text, reply_markup=markup)
+            return
+        except TelegramBadRequest as error:
+            if "not modified" in error.message:
+                return
+            log.info("could not edit message %s: %s", message.message_id, error.message)
+    await bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+async def load_card(
+    session: AsyncSession, person: Person, mandate_id: int, clock: Clock, state: FSMContext
+) -> tuple[MandateCard, str, InlineKeyboardMarkup]:
+    card = await mandate_card(session, person, mandate_id, clock.now())
+    remembered = (await state.get_data()).get(REMEMBERED_LIST)
+    back = card_view.back_to_list(card, remembered)
+    return card, card_view.card_text(card, person), card_view.card_keyboard(card, back)
+
+
+async def send_photos(bot: Bot, chat_id: int, card: MandateCard) -> None:
+    """The mandate's photos, by file_id, before the card. A photo Telegram no longer has
+    must not keep the card from showing."""
+    caption = t("mandate_work.card.photos_caption", number=html.escape(card.number))
+    try:
+        if len(card.photos) == 1:
+            await bot.send_photo(chat_id, card.photos[0], caption=caption)
+        else:
+            media = [
+                InputMediaPhoto(media=file_id, caption=caption if i == 0 else None)
+                for i, file_id in enumerate(card.photos)
+            ]
+            await bot.send_media_group(chat_id, media)
+    except TelegramBadRequest as error:
+        log.warning("photos of mandate %s not sent: %s", card.id, error.message)
+
+
+async def open_card(
+    query: CallbackQuery,
+    callback_data: MandateCb,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    try:
+        card, text, markup = await load_card(session, person, callback_data.id, clock, state)
+    except DomainError as error:
+        await refuse(query, error)
+        return
+    await query.answer()
+    if card_view.is_staff_view(card) and card.photos:
+        # Photos go first, so the card with its buttons is the newest message.
+        await send_photos(bot, query.from_user.id, card)
+        await bot.send_message(query.from_user.id, text, reply_markup=markup)
+        return
+    await show(query, bot, text, markup)
+
+
+async def accept(
+    query: CallbackQuery,
+    callback_data: MandateCb,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """One press: new → в работе. A second press (a double tap, a stale notice) is refused
+    by the service, and the card is redrawn to show where the mandate stands."""
+    try:
+        await decisions.accept_mandate(session, person, callback_data.id, clock.now())
+    except (AccessDenied, NotFound) as error:
+        await refuse(query, error)
+        return
+    except DomainError as error:
+        await refuse(query, error)
+        await redraw(query, callback_data.id, state, person, session, clock, bot)
+        return
+    await query.answer(t("mandate_work.done.accept"))
+    await redraw(query, callback_data.id, state, person, session, clock, bot)
+
+
+async def redraw(
+    query: CallbackQuery,
+    mandate_id: int,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    _, text, markup = await load_card(session, person, mandate_id, clock, state)
+    await show(query, bot, text, markup)
+
+
+async def ask_rating(
+    query: CallbackQuery, callback_data: MandateCb, person: Person, session: AsyncSession
+) -> None:
+    try:
+        mandate = await lifecycle.check_action(session, person, callback_data.id, "rate")
+    except DomainError as error:
+        await refuse(query, error)
+        return
+    await query.answer()
+    await query.message.answer(
+        t("mandate_work.prompt.rate", number=html.escape(mandate.number)),
+        reply_markup=card_view.rate_keyboard(mandate.id),
+    )
+
+
+async def rate(
+    query: CallbackQuery,
+    callback_data: MandateRateCb,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """`mdr:<id>:<score>`, from the notice or the card: 1–5, or 0 for «Нет». The message
+    with the buttons becomes the thank-you, so its buttons are gone after one press."""
+    score = None if callback_data.score == 0 else callback_data.score
+    try:
+        m = await decisions.rate_mandate(session, person, callback_data.id, score, clock.now())
+    except DomainError as error:
+        await refuse(query, error)
+        return
+    number = html.escape(m.number)
+    if m.status == lifecycle.MandateStatus.ACCEPTED:  # «нет» or 1–2: back in work
+        text = t("mandate_work.done.reopened", number=number)
+    else:
+        text = t("mandate_work.done.rated", number=number, rating=score)
+    await query.answer()
+    await show(query, bot, text, InlineKeyboardMarkup(inline_keyboard=[]))

@@ -1,0 +1,272 @@
+"""The work on a mandate in the chat: the actions that need a text first (the secretary's
+question, forwarding, resolving, rejecting; the curator's comment; the author's answer),
+and the router of the whole work — the card (`card`) and the staff's lists (`lists`).
+
+The buttons are `md:<action>:<id>` and `mdr:<id>:<score>`, the same ones the outbox notices
+carry (bot/services/mandates/notices.py), so a press in a notice and a press on a card take
+the same path. Every press goes to a service, which checks access and the status: a refusal
+is shown as the service words it and changes nothing. The services queue the other side's
+notice; this module only answers the person in front of the bot.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+)
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.services.errors import DomainError, InvalidInput
+from bot.services.mandates import decisions, lifecycle
+from bot.services.mandates.card import mandate_card
+from bot.services.mandates.draft import AUTHORITY_MAX, NOTE_MAX, validate_note
+from bot.services.people import Person
+from bot.texts import t
+from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb
+from handlers.common import show_menu
+from handlers.filters import Onboarded
+from handlers.mandates import list_view
+from handlers.mandates.card import accept, ask_rating, load_card, open_card, rate, refuse
+from handlers.mandates.lists import inbox_command, list_page, mandates_command
+from handlers.mandates.work_state import (
+    ACTION_OF_STATE,
+    TEXT_ACTIONS,
+    WORK,
+    MandateWork,
+    leave_work,
+)
+from handlers.menus import MENU_BUTTONS
+from handlers.replies import error_text
+
+# Texts that are not answers: commands and the menu's buttons go on to their own handlers.
+MENU_LABELS = frozenset(
+    {t(f"menu.{key}") for keys in MENU_BUTTONS.values() for key in keys} | {t("menu.help")}
+)
+
+
+AN_ANSWER = F.text & ~F.text.startswith("/") & ~F.text.in_(MENU_LABELS)
+
+
+async def to_menu(query: CallbackQuery, state: FSMContext, person: Person, bot: Bot) -> None:
+    await leave_work(state)
+    await query.answer()
+    await show_menu(query.message, person, bot)
+
+
+async def start_text_action(
+    query: CallbackQuery,
+    callback_data: MandateCb,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+) -> None:
+    """Ask, forward, resolve, reject, comment or answer: check first, so a forged or stale
+    button is refused before anyone types, then ask for the text."""
+    action = callback_data.action
+    try:
+        mandate = await lifecycle.check_action(session, person, callback_data.id, action)
+        question = None
+        if action == "answer":
+            question = (await mandate_card(session, person, mandate.id, clock.now())).question
+    except DomainError as error:
+        await refuse(query, error)
+        return
+    waiting, limit = TEXT_ACTIONS[action]
+    await state.set_state(waiting)
+    await state.update_data({WORK: {"id": mandate.id, "number": mandate.number}})
+    await query.answer()
+    text = t(f"mandate_work.prompt.{action}", number=html.escape(mandate.number), max=limit)
+    if question:
+        quoted = t("mandate_work.prompt.answer_question", question=html.escape(question))
+        text = f"{text}\n\n{quoted}"
+    await query.message.answer(text)
+
+
+def _prompt(action: str, work: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The question of a step again, after a wrong answer."""
+    number = html.escape(work.get("number", ""))
+    if action == "forward_note":
+        return t("mandate_work.prompt.forward_note", max=NOTE_MAX), _no_note_keyboard(work["id"])
+    return t(f"mandate_work.prompt.{action}", number=number, max=TEXT_ACTIONS[action][1]), None
+
+
+def _no_note_keyboard(mandate_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t("mandate_work.button.no_note"),
+        callback_data=MandateCb(action="fwd_skip", id=mandate_id),
+    )
+    return builder.as_markup()
+
+
+async def _do(
+    action: str,
+    session: AsyncSession,
+    person: Person,
+    work: dict[str, Any],
+    text: str | None,
+    clock: Clock,
+) -> str:
+    """Run the service for a finished text; return what to tell the person."""
+    now, mandate_id = clock.now(), work["id"]
+    if action == "ask":
+        m = await decisions.ask_clarification(session, person, mandate_id, text or "", now)
+    elif action == "resolve":
+        m = await decisions.resolve_mandate(session, person, mandate_id, text or "", now)
+    elif action == "reject":
+        m = await decisions.reject_mandate(session, person, mandate_id, text or "", now)
+    elif action == "comment":
+        m = await decisions.comment_mandate(session, person, mandate_id, text or "", now)
+    elif action == "answer":
+        m = await decisions.answer_clarification(session, person, mandate_id, text or "", now)
+    elif action == "forward_note":
+        m = await decisions.forward_mandate(
+            session, person, mandate_id, work["authority"], now, comment=text
+        )
+        return t(
+            "mandate_work.done.forward",
+            number=html.escape(m.number),
+            authority=html.escape(m.forwarded_to or ""),
+        )
+    else:
+        raise ValueError(action)
+    return t(f"mandate_work.done.{action}", number=html.escape(m.number))
+
+
+async def receive_text(
+    message: Message,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    action = ACTION_OF_STATE[await state.get_state() or ""]
+    work = (await state.get_data()).get(WORK) or {}
+    if not work:  # the state outlived its data (an old version): nothing to act on
+        await leave_work(state)
+        await message.answer(t("common.stale_button"))
+        return
+    text = message.text or ""
+    if action == "forward":
+        # The authority is checked now; the forwarding waits for the optional comment.
+        try:
+            authority = validate_note(text, max_length=AUTHORITY_MAX)
+        except InvalidInput as error:
+            await _ask_again(message, action, work, error)
+            return
+        await state.update_data({WORK: {**work, "authority": authority}})
+        await state.set_state(MandateWork.forward_note)
+        prompt, markup = _prompt("forward_note", work)
+        await message.answer(prompt, reply_markup=markup)
+        return
+    await _finish(message.chat.id, action, work, text, state, person, session, clock, bot)
+
+
+async def _ask_again(
+    message: Message, action: str, work: dict[str, Any], error: DomainError | None = None
+) -> None:
+    await message.answer(error_text(error) if error else t("mandate_work.prompt.text_expected"))
+    prompt, markup = _prompt(action, work)
+    await message.answer(prompt, reply_markup=markup)
+
+
+async def _finish(
+    chat_id: int,
+    action: str,
+    work: dict[str, Any],
+    text: str | None,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    try:
+        done = await _do(action, session, person, work, text, clock)
+    except InvalidInput as error:  # the text itself: say why and ask again
+        await bot.send_message(chat_id, error_text(error))
+        prompt, markup = _prompt(action, work)
+        await bot.send_message(chat_id, prompt, reply_markup=markup)
+        return
+    except DomainError as error:  # access, or the status changed meanwhile: leave the flow
+        await leave_work(state)
+        await bot.send_message(chat_id, error_text(error))
+        return
+    await leave_work(state)
+    await bot.send_message(chat_id, done)
+    _, card_text, markup = await load_card(session, person, work["id"], clock, state)
+    await bot.send_message(chat_id, card_text, reply_markup=markup)
+
+
+async def text_expected(message: Message, state: FSMContext) -> None:
+    """A sticker, photo or file where a text is asked."""
+    action = ACTION_OF_STATE[await state.get_state() or ""]
+    work = (await state.get_data()).get(WORK) or {}
+    if not work:
+        await leave_work(state)
+        await message.answer(t("common.stale_button"))
+        return
+    await _ask_again(message, action, work)
+
+
+async def forward_without_note(
+    query: CallbackQuery,
+    callback_data: MandateCb,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    work = (await state.get_data()).get(WORK) or {}
+    if work.get("id") != callback_data.id or not work.get("authority"):
+        await query.answer(t("common.stale_button"), show_alert=True)
+        return
+    await query.answer()
+    await _finish(
+        query.from_user.id, "forward_note", work, None, state, person, session, clock, bot
+    )
+
+
+def create_router() -> Router:
+    router = Router(name="mandate_work")
+    router.message.filter(F.chat.type == "private", Onboarded())
+    router.callback_query.filter(Onboarded())
+
+    # Lists first: asking for one leaves a text being written.
+    router.message.register(inbox_command, Command("inbox"))
+    router.message.register(inbox_command, F.text == t("menu.inbox"))
+    router.message.register(mandates_command, Command("mandates"))
+    router.message.register(mandates_command, F.text == t("menu.mandates"))
+    router.callback_query.register(
+        list_page, MandateListCb.filter(F.view.in_(list_view.LIST_VIEWS | list_view.FILTER_VIEWS))
+    )
+
+    router.callback_query.register(open_card, MandateCb.filter(F.action == "open"))
+    router.callback_query.register(to_menu, MandateCb.filter(F.action == "menu"))
+    router.callback_query.register(accept, MandateCb.filter(F.action == "accept"))
+    router.callback_query.register(
+        start_text_action, MandateCb.filter(F.action.in_(set(TEXT_ACTIONS)))
+    )
+    router.callback_query.register(
+        forward_without_note, MandateCb.filter(F.action == "fwd_skip"), MandateWork.forward_note
+    )
+    router.callback_query.register(ask_rating, MandateCb.filter(F.action == "rate"))
+    router.callback_query.register(rate, MandateRateCb.filter())
+
+    for waiting in MandateWork.__all_states__:
+        router.message.register(receive_text, waiting, AN_ANSWER)
+        router.message.register(text_expected, waiting, ~F.text)
+    return router
