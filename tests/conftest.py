@@ -15,7 +15,7 @@ from tests.harness.clock import FrozenClock
 from tests.harness.session import RecordingSession
 
 ADMIN_ID = 1
-pytest_plugins = ["tests.mandate_helpers"]  # the `world` fixture of the mandate tests
+pytest_plugins = ["tests.mandates.helpers"]  # the `world` fixture of the mandate tests
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from bot.services.errors import AccessDenied, InvalidInput
 from bot.services.mandates import decisions, similarity
 from bot.services.mandates.export import export_mandates_xlsx
-from tests.mandate_helpers import act, submit
+from tests.mandates.helpers import act, submit
 
 MANDATE_HEADERS = [
     "Номер",

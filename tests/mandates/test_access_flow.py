@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.services.mandates import decisions
 from storage.models import OutboxMessage
-from tests.mandate_helpers import World, act, events, get_mandate, submit
+from tests.mandates.helpers import World, act, events, get_mandate, submit
 
 ROLES = (
     "author",  # wrote the 20-03 mandate

@@ -14,7 +14,7 @@ from bot.services.mandates import decisions, queries, similarity
 from bot.services.mandates.card import mandate_card
 from storage.models import Mandate
 from tests.harness.factories import make_user
-from tests.mandate_helpers import act, events, get_mandate, outbox, submit
+from tests.mandates.helpers import act, events, get_mandate, outbox, submit
 
 FOREIGN_AUTHOR = 201  # writes the mandate of branch 20-04
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from bot.services.mandates import decisions
 from bot.services.mandates.draft import MandateDraft, MandateRules
 from bot.services.mandates.submission import submit_mandate
 from bot.services.people import Person, Role, grant_role, load_person
@@ -147,3 +148,28 @@ async def events(database: Database, mandate_id: int) -> list[MandateEvent]:
 async def outbox(database: Database) -> list[OutboxMessage]:
     async with database.sessions() as session:
         return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+UNRELATED = "Нужно отремонтировать дорогу на проспекте Мира, сплошные ямы после зимы"
+
+
+def buttons(message: OutboxMessage) -> list[str]:
+    return [b["callback_data"] for row in message.payload.get("buttons", []) for b in row]
+
+
+async def count(database, model) -> int:
+    async with database.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+async def notices_after(database, before: int) -> list[OutboxMessage]:
+    return (await outbox(database))[before:]
+
+
+async def resolved(database, world, clock) -> Mandate:
+    mandate = await submit(database, world.author, clock.now())
+    await act(database, decisions.accept_mandate, world.secretary, mandate.id, clock.now())
+    await act(
+        database, decisions.resolve_mandate, world.secretary, mandate.id, "Готово", clock.now()
+    )
+    return mandate

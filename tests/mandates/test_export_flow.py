@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from bot.services.mandates import decisions
 from handlers.mandates.export import period_dates
-from tests.mandate_helpers import act, submit
+from tests.mandates.helpers import act, submit
 
 
 def workbook_rows(request: SendDocument, sheet: str) -> list[tuple]:

@@ -12,7 +12,7 @@ from bot.services.structure import csv_format, importing, queries
 from storage.db import Database
 from storage.models import Branch, LocalBranch, Region
 
-EXAMPLE = Path(__file__).parent.parent / "examples" / "structure.csv"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "structure.csv"
 HEADER = "region_code,region_name,timezone,local_branch,branch_number,branch_name"
 KRASNODAR = "23,Краснодарский край,Europe/Moscow,Краснодарское местное отделение"
 KIROV = "43,Кировская область,Europe/Kirov,Кировское местное отделение"
