@@ -29,7 +29,7 @@ class AdminCb(CallbackData, prefix="adm"):
 
 
 # --- mandates ----------------------------------------------------------------------------
-# `md` and `mdr` are also produced by bot/services/mandate_notices.py for buttons in
+# `md` and `mdr` are also produced by bot/services/mandates/notices.py for buttons in
 # notices sent through the outbox: keep these two factories in step with it.
 
 

@@ -10,7 +10,7 @@ import pytest
 from aiogram import Dispatcher
 
 import bot.app
-from bot import cli
+from bot.cli import common, run
 from bot.config import load_settings
 from bot.services.people import Role
 from storage.db import Database
@@ -61,12 +61,12 @@ async def test_a_newcomer_goes_from_start_to_the_member_menu_over_http(
     settings = load_settings()
 
     async with asyncio.timeout(30):
-        await asyncio.to_thread(cli._migrate, settings)  # what `run` does before polling
+        await asyncio.to_thread(common.migrate_schema, settings)  # what `run` does before polling
         database = Database(settings.database_url)
         branch_id = await make_branch(database)
         await make_user(database, SECRETARY, roles={Role.SECRETARY: [branch_id]})
 
-        polling = asyncio.create_task(cli._poll(settings))
+        polling = asyncio.create_task(run._poll(settings))
         await asyncio.wait([polling, capture_dispatcher], return_when=asyncio.FIRST_COMPLETED)
         if polling.done():  # it stopped before polling: show why
             polling.result()

@@ -13,12 +13,7 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import (
-    CallbackQuery,
-    InlineKeyboardMarkup,
-    InputMediaPhoto,
-    Message,
-)
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -29,9 +24,7 @@ from bot.services.people import Person
 from bot.texts import t
 from handlers.callbacks import MandateCb, MandateRateCb
 from handlers.mandates import card_view
-from handlers.mandates.work_state import (
-    REMEMBERED_LIST,
-)
+from handlers.mandates.work_state import REMEMBERED_LIST
 from handlers.replies import error_text
 
 log = logging.getLogger(__name__)

@@ -8,11 +8,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
-from aiogram.types import (
-    CallbackQuery,
-    InlineKeyboardMarkup,
-    Message,
-)
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -23,10 +19,7 @@ from bot.services.people import Person
 from handlers.callbacks import MandateListCb
 from handlers.mandates import list_view
 from handlers.mandates.card import refuse, show
-from handlers.mandates.work_state import (
-    REMEMBERED_LIST,
-    leave_work,
-)
+from handlers.mandates.work_state import REMEMBERED_LIST, leave_work
 from handlers.replies import error_text
 
 PER_PAGE = 10

@@ -1,7 +1,7 @@
 """«Мои наказы»: the member's own mandates, newest first, a page at a time.
 
 Each item links to the mandate's card (`MandateCb(action="open")`, shown by
-handlers/mandate_work.py). Pages turn by editing the list in place. The list does not
+handlers/mandates/card.py). Pages turn by editing the list in place. The list does not
 touch the FSM state, so a draft in progress is still there after a look at the list.
 """
 

@@ -11,19 +11,12 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import (
-    CallbackQuery,
-    Message,
-)
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local
 from bot.services.errors import DomainError, InvalidInput
-from bot.services.mandates.draft import (
-    MandateDraft,
-    MandateRules,
-    OnBehalf,
-)
+from bot.services.mandates.draft import MandateDraft, MandateRules, OnBehalf
 from bot.services.mandates.similarity import find_similar, support_mandate
 from bot.services.mandates.submission import submit_mandate
 from bot.services.people import Person

@@ -23,7 +23,7 @@ ROLES = (
     "admin",  # of everything
     "region_admin",  # of another region only
 )
-# Who may do what, per branch of the mandate: the rules of bot/services/mandate_access.py.
+# Who may do what, per branch of the mandate: the rules of bot/services/mandates/access.py.
 ALLOWED = {
     "20-03": {
         "open": {"author", "secretary", "curator", "admin"},

@@ -14,15 +14,7 @@ from bot.services.errors import DomainError, InvalidInput
 from bot.services.mandates import decisions
 from bot.services.people import Role
 from tests.harness.factories import make_user
-from tests.mandates.helpers import (
-    act,
-    buttons,
-    events,
-    get_mandate,
-    notices_after,
-    outbox,
-    submit,
-)
+from tests.mandates.helpers import act, buttons, events, get_mandate, notices_after, outbox, submit
 
 # --- the secretary's decisions and the author's notices -------------------------------------
 

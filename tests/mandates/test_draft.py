@@ -23,14 +23,7 @@ from bot.services.mandates.draft import (
     validate_text,
     validate_voter_name,
 )
-from tests.mandates.helpers import (
-    TEXT,
-    act,
-    events,
-    get_mandate,
-    outbox,
-    submit,
-)
+from tests.mandates.helpers import TEXT, act, events, get_mandate, outbox, submit
 
 # --- the draft's checks --------------------------------------------------------------------
 

@@ -16,11 +16,7 @@ from bot.services.mandates.card import mandate_card
 from bot.services.people import Role
 from storage.models import MandateEvent
 from tests.harness.factories import make_user
-from tests.mandates.helpers import (
-    TEXT,
-    act,
-    submit,
-)
+from tests.mandates.helpers import TEXT, act, submit
 
 # --- lists and the card ---------------------------------------------------------------------
 

@@ -14,9 +14,7 @@ from sqlalchemy import select
 
 from bot.services.errors import AccessDenied, DomainError, InvalidInput
 from bot.services.mandates import decisions, lifecycle, similarity, submission
-from bot.services.mandates.draft import (
-    MandateRules,
-)
+from bot.services.mandates.draft import MandateRules
 from bot.services.people import Role
 from storage.models import Mandate, MandatePhoto
 from tests.harness.factories import make_branch, make_user

@@ -6,10 +6,7 @@ Mandates are created by the service (`submit_mandate`), as the submission flow w
 
 from __future__ import annotations
 
-from aiogram.methods import (
-    SendMediaGroup,
-    SendPhoto,
-)
+from aiogram.methods import SendMediaGroup, SendPhoto
 
 from bot.services.mandates import decisions
 from tests.harness.factories import make_user

@@ -10,9 +10,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from aiogram.methods import (
-    SendPhoto,
-)
+from aiogram.methods import SendPhoto
 
 from bot.services.mandates import decisions
 from bot.services.people import Role

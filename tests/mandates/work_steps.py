@@ -3,11 +3,7 @@ and pressing them."""
 
 from __future__ import annotations
 
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    EditMessageText,
-    SendMessage,
-)
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from sqlalchemy import select
 
 from bot.services.mandates import decisions

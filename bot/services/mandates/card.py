@@ -31,7 +31,7 @@ class HistoryEntry:
 class MandateCard:
     """Everything to show one mandate. Raw user text throughout: escape it for HTML.
 
-    `actions` names what the viewer may do now (see `mandates.available_actions`);
+    `actions` names what the viewer may do now (see `lifecycle.available_actions`);
     `question` is the pending clarification question, if any. The author's view leaves
     out curators' and admins' internal comments."""
 

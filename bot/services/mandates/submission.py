@@ -40,7 +40,7 @@ async def submit_mandate(
 ) -> Mandate:
     """Save a member's mandate in their branch and tell the branch's secretaries.
 
-    The draft is validated again (`InvalidInput` as in `mandate_draft`). The number is
+    The draft is validated again (`InvalidInput` as in `draft`). The number is
     `<branch number>/<year>/<4-digit sequence>` (year in the branch's time zone); `due_at` is
     `rules.sla_days` working days later (`working_days.add_working_days`). Errors:
     `mandate_no_branch` when the person is in no branch, `consent_required` without consent.

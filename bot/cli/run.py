@@ -1,0 +1,89 @@
+"""`pervichka run`: long polling, or the webhook server when WEBHOOK_URL is set."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramUnauthorizedError,
+)
+from pydantic import SecretStr
+
+from bot.cli.common import CliError, check_token_format, migrate_schema, token_of
+from bot.config import Settings
+from bot.texts import t
+from storage.db import Database
+
+
+def run_command(_args: argparse.Namespace, settings: Settings) -> int:
+    token = token_of(settings)
+    if token is None:
+        raise CliError(t("cli.no_token"), 2)
+    check_token_format(token)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    migrate_schema(settings)
+    asyncio.run(_poll(settings))
+    print(t("cli.stopped"), file=sys.stderr)
+    return 0
+
+
+async def _poll(settings: Settings) -> None:
+    # Imported here: the handlers are needed only to run the bot, not to manage its data.
+    from bot.app import build_bot, build_dispatcher
+
+    database = Database(settings.database_url)
+    bot = build_bot(settings.model_copy(update={"bot_token": SecretStr(token_of(settings) or "")}))
+    try:
+        async with _telegram_errors(settings):
+            me = await bot.me()  # a wrong token is told here, before anything starts
+        logging.getLogger(__name__).info(t("cli.starting", username=me.username))
+        dispatcher = build_dispatcher(settings, database)
+        if settings.webhook_url:
+            await _serve_webhook(dispatcher, bot, settings)
+            return
+        # handle_as_tasks=False (the default setting): Telegram is told an update was
+        # received only after its handler finished, so a crash does not lose it.
+        await dispatcher.start_polling(bot, handle_as_tasks=settings.polling_handle_as_tasks)
+    finally:
+        await bot.session.close()
+        await database.dispose()
+
+
+async def _serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> None:
+    from aiohttp import web
+
+    from bot.webhook import build_webhook_app
+
+    runner = web.AppRunner(build_webhook_app(dispatcher, bot, settings))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
+        await asyncio.Event().wait()  # until Ctrl+C cancels the run
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def _telegram_errors(settings: Settings) -> AsyncIterator[None]:
+    """Telegram's refusal of the token and network failures, told as CliError."""
+    try:
+        yield
+    # Telegram answers an unknown token with 401, some Bot API servers with 404.
+    except (TelegramUnauthorizedError, TelegramNotFound):
+        raise CliError(t("cli.token_rejected"), 2) from None
+    except TelegramNetworkError as error:
+        api = settings.telegram_api_base or "api.telegram.org"
+        raise CliError(t("cli.telegram_unreachable", api=api, error=error), 1) from None
+    except TelegramAPIError as error:
+        raise CliError(t("cli.telegram_failed", error=error), 1) from None
