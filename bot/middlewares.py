@@ -13,7 +13,7 @@ from cachetools import TTLCache
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.services.people import load_person, touch_user
+from bot.services.people import person_on_contact
 from bot.texts import t
 from storage.db import Database
 
@@ -50,12 +50,12 @@ class PersonMiddleware(BaseMiddleware):
         settings: Settings = data["settings"]
         clock: Clock = data["clock"]
         session = data["session"]
-        user = await touch_user(
-            session, tg_user.id, tg_user.full_name, tg_user.username, clock.now()
-        )
-        data["person"] = await load_person(
+        data["person"] = await person_on_contact(
             session,
-            user,
+            tg_user.id,
+            tg_user.full_name,
+            tg_user.username,
+            clock.now(),
             admin_ids=settings.admin_ids,
             consent_version=settings.consent_version,
             default_timezone=settings.default_timezone,
