@@ -7,7 +7,6 @@ from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
@@ -20,6 +19,7 @@ from bot.config import Settings
 from bot.delivery import OutboxSender
 from bot.middlewares import DatabaseMiddleware, PersonMiddleware, ThrottleMiddleware
 from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
+from bot.telegram_session import BotApiSession
 from handlers import build_routers
 from handlers.menus import set_default_commands
 from storage.db import Database
@@ -32,7 +32,7 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
     if session is None:
-        session = AiohttpSession()
+        session = BotApiSession()
         if settings.telegram_api_base:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
     return Bot(
