@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -22,6 +22,7 @@ from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
 from bot.telegram_session import BotApiSession
 from handlers import build_routers
 from handlers.menus import set_default_commands
+from storage import handled_updates
 from storage.db import Database
 from storage.fsm import DatabaseStorage
 
@@ -98,6 +99,14 @@ def build_dispatcher(
             await sender.on_tick(now)
 
     tick.register("outbox", outbox_tick)
+
+    async def forget_handled_updates(now: datetime) -> None:
+        async with database.transaction() as session:
+            await handled_updates.forget_before(
+                session, now - timedelta(days=handled_updates.KEEP_FOR_DAYS)
+            )
+
+    tick.register("handled_updates", forget_handled_updates)
 
     async def on_startup(bot: Bot) -> None:
         sender = OutboxSender(bot, database, clock)

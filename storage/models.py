@@ -188,6 +188,16 @@ class FsmRecord(Base):
     updated_at: Mapped[datetime]
 
 
+class HandledUpdate(Base):
+    """An update already applied, so one redelivered after a crash is not applied again."""
+
+    __tablename__ = "handled_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class OutboxMessage(Base):
     """Something the bot owes a person: stored before it is sent, marked when it is."""
 
