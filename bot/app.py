@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
@@ -20,8 +19,10 @@ from bot.config import Settings
 from bot.delivery import OutboxSender
 from bot.middlewares import DatabaseMiddleware, PersonMiddleware, ThrottleMiddleware
 from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
+from bot.telegram_session import BotApiSession
 from handlers import build_routers
 from handlers.menus import set_default_commands
+from storage import handled_updates
 from storage.db import Database
 from storage.fsm import DatabaseStorage
 
@@ -32,7 +33,7 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
     if session is None:
-        session = AiohttpSession()
+        session = BotApiSession()
         if settings.telegram_api_base:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
     return Bot(
@@ -98,6 +99,14 @@ def build_dispatcher(
             await sender.on_tick(now)
 
     tick.register("outbox", outbox_tick)
+
+    async def forget_handled_updates(now: datetime) -> None:
+        async with database.transaction() as session:
+            await handled_updates.forget_before(
+                session, now - timedelta(days=handled_updates.KEEP_FOR_DAYS)
+            )
+
+    tick.register("handled_updates", forget_handled_updates)
 
     async def on_startup(bot: Bot) -> None:
         sender = OutboxSender(bot, database, clock)

@@ -13,16 +13,18 @@ from cachetools import TTLCache
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.services.people import load_person, touch_user
+from bot.services.people import person_on_contact
 from bot.texts import t
 from storage.db import Database
+from storage.handled_updates import first_time
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """One transaction per update, committed when the handler returns.
+    """One transaction per update, committed when the handler returns; an update already
+    applied (Telegram redelivers until it is confirmed) is recorded in it and skipped.
 
     Notices queued in it are committed together with the change that owes them, and the
     outbox sender is woken only after the commit, so it never sees half of a change.
@@ -32,9 +34,18 @@ class DatabaseMiddleware(BaseMiddleware):
         self.database = database
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)  # registered on dp.update
+        clock: Clock = data["clock"]
         async with self.database.unit_of_work() as session:
-            data["session"] = session
-            result = await handler(event, data)
+            fresh = await first_time(session, data["bot"].id, event.update_id, clock.now())
+            if fresh:
+                data["session"] = session
+                result = await handler(event, data)
+        if not fresh:
+            log.info("update %s was already handled; skipped", event.update_id)
+            if event.callback_query:  # the button stops spinning, nothing else happens
+                await event.callback_query.answer()
+            return None
         if session.info.pop("outbox_added", False) and (sender := data.get("outbox")):
             sender.wake()
         return result
@@ -50,12 +61,12 @@ class PersonMiddleware(BaseMiddleware):
         settings: Settings = data["settings"]
         clock: Clock = data["clock"]
         session = data["session"]
-        user = await touch_user(
-            session, tg_user.id, tg_user.full_name, tg_user.username, clock.now()
-        )
-        data["person"] = await load_person(
+        data["person"] = await person_on_contact(
             session,
-            user,
+            tg_user.id,
+            tg_user.full_name,
+            tg_user.username,
+            clock.now(),
             admin_ids=settings.admin_ids,
             consent_version=settings.consent_version,
             default_timezone=settings.default_timezone,

@@ -5,17 +5,27 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import ErrorEvent
 
 from bot.texts import t
 
 log = logging.getLogger(__name__)
+TRANSIENT = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
 
 
 async def on_error(event: ErrorEvent, bot: Bot) -> bool:
     update = event.update
-    log.exception("update %s failed", update.update_id, exc_info=event.exception)
+    if isinstance(event.exception, TRANSIENT):
+        # Telegram or the road to it had a bad moment: not a bug, no traceback.
+        log.warning("update %s: Telegram unreachable: %s", update.update_id, event.exception)
+    else:
+        log.exception("update %s failed", update.update_id, exc_info=event.exception)
     try:
         if update.callback_query:
             await update.callback_query.answer()

@@ -26,6 +26,9 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from tests.harness.session import PROXY_PAGE
+from tests.harness.telegram_rules import BadRequest, check_text
+
 TOKEN = "42:TEST"
 BOT_USER = {
     "id": 42,
@@ -103,7 +106,9 @@ class FakeTelegram:
         self.updates: deque[dict[str, Any]] = deque()
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id) -> Message
         self.files: dict[str, bytes] = {}  # file_id -> content of uploaded/known files
-        self._failures: dict[str, deque[tuple[int, dict[str, Any]] | None]] = defaultdict(deque)
+        self._failures: dict[str, deque[tuple[int, dict[str, Any] | str] | None]] = defaultdict(
+            deque
+        )
         self._changed = asyncio.Condition()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -262,6 +267,10 @@ class FakeTelegram:
         """The next call of `method` loses its connection without an answer."""
         self._failures[method.lower()].append(None)
 
+    def fail_proxy(self, method: str, status: int = 502) -> None:
+        """The next call of `method` gets a proxy's HTML error page, not the Bot API's JSON."""
+        self._failures[method.lower()].append((status, PROXY_PAGE))
+
     # --- HTTP ---------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -284,10 +293,12 @@ class FakeTelegram:
                 return web.Response()
             call.status, body = failure
             await self._record(call)
+            if isinstance(body, str):
+                return web.Response(status=call.status, text=body, content_type="text/html")
             return _error(call.status, body)
         try:
             call.result = self._answer(key, params, files)
-        except _BadRequest as error:
+        except BadRequest as error:
             call.status = 400
             await self._record(call)
             return _error(400, {"ok": False, "error_code": 400, "description": str(error)})
@@ -334,6 +345,11 @@ class FakeTelegram:
             return BOT_USER
         if key in _BOOL_METHODS:
             return True
+        html = params.get("parse_mode", "HTML") == "HTML"  # the bot's default parse mode
+        if key in ("sendmessage", "editmessagetext"):
+            check_text(params.get("text"), html=html)
+        elif key in ("sendphoto", "senddocument"):
+            check_text(params.get("caption"), caption=True, html=html)
         if key == "sendmessage":
             return self._new_message(params, text=_required(params, "text"))
         if key in ("sendphoto", "senddocument"):
@@ -345,14 +361,14 @@ class FakeTelegram:
         if key == "getfile":
             file_id = _required(params, "file_id")
             if file_id not in self.files:
-                raise _BadRequest("Bad Request: invalid file_id")
+                raise BadRequest("Bad Request: invalid file_id")
             return {
                 "file_id": file_id,
                 "file_unique_id": file_id,
                 "file_size": len(self.files[file_id]),
                 "file_path": file_id,
             }
-        raise _BadRequest(f"Bad Request: the fake server does not know method {key!r}")
+        raise BadRequest(f"Bad Request: the fake server does not know method {key!r}")
 
     def _new_message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
         chat_id = int(_required(params, "chat_id"))
@@ -392,14 +408,14 @@ class FakeTelegram:
         chat_id = int(_required(params, "chat_id"))
         message = self.messages.get((chat_id, int(_required(params, "message_id"))))
         if message is None:
-            raise _BadRequest("Bad Request: message to edit not found")
+            raise BadRequest("Bad Request: message to edit not found")
         markup = params.get("reply_markup")
         if (
             "text" in content
             and content["text"] == message.get("text")
             and (markup == message.get("reply_markup"))
         ):
-            raise _BadRequest("Bad Request: message is not modified")
+            raise BadRequest("Bad Request: message is not modified")
         message.update(content)
         # Telegram drops the inline keyboard when an edit does not repeat it.
         if isinstance(markup, dict) and "inline_keyboard" in markup:
@@ -409,13 +425,9 @@ class FakeTelegram:
         return dict(message)
 
 
-class _BadRequest(Exception):
-    pass
-
-
 def _required(params: dict[str, Any], name: str) -> Any:
     if params.get(name) in (None, ""):
-        raise _BadRequest(f"Bad Request: {name} is empty")
+        raise BadRequest(f"Bad Request: {name} is empty")
     return params[name]
 
 

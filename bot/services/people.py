@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Branch, Consent, Region, RoleAssignment, User
@@ -51,18 +52,29 @@ class Person:
         return bool(self.consent_given) and bool(self.roles)
 
 
-async def touch_user(
-    session: AsyncSession, user_id: int, full_name: str, username: str | None, now: datetime
-) -> User:
-    """The user's row, created on first contact; a returning user is reachable again."""
-    user = await session.get(User, user_id)
-    if user is None:
+async def person_on_contact(
+    session: AsyncSession,
+    user_id: int,
+    full_name: str,
+    username: str | None,
+    now: datetime,
+    *,
+    admin_ids: frozenset[int],
+    consent_version: int,
+    default_timezone: str,
+) -> Person:
+    """The person writing to the bot, in one query; their row is created on first contact,
+    and a returning user's name is kept current and they are reachable again."""
+    rows = await _person_rows(session, user_id)
+    if not rows:
         user = User(id=user_id, full_name=full_name, username=username, created_at=now)
         session.add(user)
         await session.flush()
-    elif (user.full_name, user.username, user.is_reachable) != (full_name, username, True):
+        return _person(user, [], admin_ids, consent_version, default_timezone)
+    user = rows[0][0]
+    if (user.full_name, user.username, user.is_reachable) != (full_name, username, True):
         user.full_name, user.username, user.is_reachable = full_name, username, True
-    return user
+    return _person(user, rows, admin_ids, consent_version, default_timezone)
 
 
 async def load_person(
@@ -73,46 +85,75 @@ async def load_person(
     consent_version: int,
     default_timezone: str,
 ) -> Person:
-    assignments = (
-        await session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user.id))
-    ).all()
-    secretary_of = {a.branch_id for a in assignments if a.role == Role.SECRETARY and a.branch_id}
-    curator_of = {a.branch_id for a in assignments if a.role == Role.CURATOR and a.branch_id}
-    admin_rows = [a for a in assignments if a.role == Role.ADMIN]
-    global_admin = user.id in admin_ids or any(a.region_id is None for a in admin_rows)
-    admin_regions = frozenset() if global_admin else frozenset(a.region_id for a in admin_rows)
+    """The person again, e.g. after an action changed their roles or consent."""
+    rows = await _person_rows(session, user.id)
+    return _person(user, rows, admin_ids, consent_version, default_timezone)
 
-    consent = await session.scalar(
-        select(Consent)
-        .where(Consent.user_id == user.id)
+
+async def _person_rows(session: AsyncSession, user_id: int) -> list[Row[Any]]:
+    """The user with each role assignment (a row per role, one without any), their latest
+    consent and their region's time zone: everything a Person needs, in one statement."""
+    latest_consent = (
+        select(Consent.id)
+        .where(Consent.user_id == User.id)
         .order_by(Consent.decided_at.desc(), Consent.id.desc())
         .limit(1)
+        .correlate(User)
+        .scalar_subquery()
     )
-    consent_given = consent.accepted if consent and consent.version >= consent_version else None
+    # A secretary who is no member of a branch lives in the zone of the first branch she runs.
+    first_secretary_branch = (
+        select(func.min(RoleAssignment.branch_id))
+        .where(RoleAssignment.user_id == User.id, RoleAssignment.role == Role.SECRETARY)
+        .correlate(User)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            User,
+            RoleAssignment.role,
+            RoleAssignment.branch_id,
+            RoleAssignment.region_id,
+            Consent.accepted,
+            Consent.version,
+            Region.timezone,
+        )
+        .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+        .outerjoin(Consent, Consent.id == latest_consent)
+        .outerjoin(Branch, Branch.id == func.coalesce(User.branch_id, first_secretary_branch))
+        .outerjoin(Region, Region.id == Branch.region_id)
+        .where(User.id == user_id)
+    )
+    return list((await session.execute(statement)).all())
 
+
+def _person(
+    user: User,
+    rows: list[Row[Any]],
+    admin_ids: frozenset[int],
+    consent_version: int,
+    default_timezone: str,
+) -> Person:
+    assignments = [(row.role, row.branch_id, row.region_id) for row in rows if row.role]
+    secretary_of = {branch for role, branch, _ in assignments if role == Role.SECRETARY and branch}
+    curator_of = {branch for role, branch, _ in assignments if role == Role.CURATOR and branch}
+    admin_scopes = [region for role, _, region in assignments if role == Role.ADMIN]
+    global_admin = user.id in admin_ids or any(region is None for region in admin_scopes)
+    first = rows[0] if rows else None
+    consent_given = None
+    if first is not None and first.version is not None and first.version >= consent_version:
+        consent_given = first.accepted
     return Person(
         id=user.id,
         full_name=user.full_name,
         branch_id=user.branch_id,
         secretary_of=frozenset(secretary_of),
         curator_of=frozenset(curator_of),
-        is_admin=global_admin or bool(admin_rows),
-        admin_regions=admin_regions,
+        is_admin=global_admin or bool(admin_scopes),
+        admin_regions=frozenset(r for r in admin_scopes if r is not None and not global_admin),
         consent_given=consent_given,
-        timezone=await _timezone(session, user, secretary_of, default_timezone),
+        timezone=(first.timezone if first is not None else None) or default_timezone,
     )
-
-
-async def _timezone(session: AsyncSession, user: User, secretary_of: set[int], default: str) -> str:
-    branch_id = user.branch_id or next(iter(sorted(secretary_of)), None)
-    if branch_id is None:
-        return default
-    timezone = await session.scalar(
-        select(Region.timezone)
-        .join(Branch, Branch.region_id == Region.id)
-        .where(Branch.id == branch_id)
-    )
-    return timezone or default
 
 
 async def grant_role(

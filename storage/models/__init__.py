@@ -18,6 +18,7 @@ from storage.models.onboarding import Invite, InviteBranch
 from storage.models.outbox import OutboxMessage
 from storage.models.people import Consent, RoleAssignment, User
 from storage.models.structure import Branch, LocalBranch, Region
+from storage.models.updates import HandledUpdate
 
 __all__ = [
     "NAMING",
@@ -25,6 +26,7 @@ __all__ = [
     "Branch",
     "Consent",
     "FsmRecord",
+    "HandledUpdate",
     "Invite",
     "InviteBranch",
     "LocalBranch",

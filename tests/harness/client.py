@@ -43,6 +43,7 @@ class BotClient:
         self.chat = Chat(id=user_id, type="private", first_name=first_name)
         self.feed_kwargs = feed_kwargs
         self._seen = 0
+        self.last_update: Update | None = None
 
     @property
     def session(self) -> RecordingSession:
@@ -51,6 +52,7 @@ class BotClient:
     # --- acting -------------------------------------------------------------------------
 
     async def feed(self, update: Update) -> Any:
+        self.last_update = update  # to deliver it again, as Telegram does until confirmed
         self._seen = len(self.session.requests)
         result = await self.dp.feed_update(self.bot, update, **self.feed_kwargs)
         if background := self.dp.workflow_data.get("background"):

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot
-from aiogram.client.session.base import BaseSession
+from aiogram.client.default import Default
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import (
     EditMessageReplyMarkup,
@@ -38,15 +38,21 @@ from aiogram.types import (
     User,
 )
 
+from bot.telegram_session import ProxyPagesAreServerErrors
+from tests.harness.telegram_rules import BadRequest, check_text
+
+PROXY_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 BOT_USER = User(id=42, is_bot=True, first_name="Первичка", username="pervichka_test_bot")
 
 
-class RecordingSession(BaseSession):
+class RecordingSession(ProxyPagesAreServerErrors):
     def __init__(self) -> None:
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
         self.results: list[Any] = []  # what each request got back, in the same order
-        self._failures: dict[str, deque[tuple[int, dict[str, Any]] | None]] = defaultdict(deque)
+        self._failures: dict[str, deque[tuple[int, dict[str, Any] | str] | None]] = defaultdict(
+            deque
+        )
         self._next_message_id = 1000
         self.files: dict[str, bytes] = {}  # file_id -> content, for bot.download()
 
@@ -62,6 +68,11 @@ class RecordingSession(BaseSession):
     def fail_network(self, method: str) -> None:
         """The next call of `method` does not reach Telegram at all."""
         self._failures[method].append(None)
+
+    def fail_proxy(self, method: str, status: int = 502) -> None:
+        """The next call of `method` gets a proxy's HTML error page instead of the Bot API's
+        JSON, as when a reverse proxy in front of the Bot API has a bad moment."""
+        self._failures[method].append((status, PROXY_PAGE))
 
     # --- what was sent ----------------------------------------------------------------
 
@@ -86,7 +97,14 @@ class RecordingSession(BaseSession):
             if failure is None:
                 raise TelegramNetworkError(method=method, message="Connection reset by peer")
             status, body = failure
-            self.check_response(bot, method, status, json.dumps(body))
+            self.check_response(
+                bot, method, status, body if isinstance(body, str) else json.dumps(body)
+            )
+        try:
+            _check(method)
+        except BadRequest as error:
+            body = {"ok": False, "error_code": 400, "description": str(error)}
+            self.check_response(bot, method, 400, json.dumps(body))
         result = self._answer(bot, method)
         self.requests.append(method)
         self.results.append(result)
@@ -139,3 +157,12 @@ class RecordingSession(BaseSession):
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
         yield self.files[url.rsplit("/", 1)[-1]]
+
+
+def _check(method: TelegramMethod[Any]) -> None:
+    """Refuse what Telegram refuses: over-long texts and captions, HTML it cannot parse."""
+    html = isinstance(mode := getattr(method, "parse_mode", None), Default) or mode == "HTML"
+    if isinstance(method, SendMessage | EditMessageText):
+        check_text(method.text, html=html)
+    elif isinstance(method, SendPhoto | SendDocument):
+        check_text(method.caption, caption=True, html=html)

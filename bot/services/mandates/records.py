@@ -7,9 +7,8 @@ Shared by `decisions`, `submission` and `similarity`; not called from handlers.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -105,12 +104,3 @@ async def staff_chats(session: AsyncSession, branch_id: int, *also: int | None) 
     secretary yet (so nothing waits unseen), plus anyone named in `also`."""
     chats = await secretaries_of(session, branch_id) or await curators_of(session, branch_id)
     return list(dict.fromkeys([*chats, *(c for c in also if c is not None)]))
-
-
-def upsert_insert(session: AsyncSession) -> Callable[..., Any]:
-    """The dialect's INSERT, which has ON CONFLICT (SQLite 3.24+ and PostgreSQL alike)."""
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert

@@ -17,10 +17,11 @@ from bot.services.mandates import notices
 from bot.services.mandates.access import Action
 from bot.services.mandates.draft import MandateDraft
 from bot.services.mandates.lifecycle import UNFINISHED_STATUSES
-from bot.services.mandates.records import load_mandate, new_event, require_for, upsert_insert
+from bot.services.mandates.records import load_mandate, new_event, require_for
 from bot.services.outbox import enqueue
 from bot.services.people import Person
 from storage.models import Mandate, MandateSupporter
+from storage.upsert import dialect_insert
 
 SIMILAR_DAYS = 30
 
@@ -150,7 +151,7 @@ async def support_mandate(
         raise DomainError("mandate_not_open", number=html.escape(mandate.number))
     added = (
         await session.execute(
-            upsert_insert(session)(MandateSupporter.__table__)
+            dialect_insert(session, MandateSupporter.__table__)
             .values(mandate_id=mandate.id, user_id=person.id, supported_at=now)
             .on_conflict_do_nothing()
         )

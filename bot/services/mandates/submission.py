@@ -14,11 +14,12 @@ from bot.services.mandates import notices
 from bot.services.mandates.access import ActorRole
 from bot.services.mandates.draft import MandateDraft, MandateRules
 from bot.services.mandates.lifecycle import S
-from bot.services.mandates.records import new_event, staff_chats, upsert_insert
+from bot.services.mandates.records import new_event, staff_chats
 from bot.services.outbox import enqueue
 from bot.services.people import Person
 from bot.services.working_days import add_working_days, last_day_to_answer
 from storage.models import Branch, Mandate, MandateCounter, MandatePhoto, Region
+from storage.upsert import dialect_insert
 
 
 async def _next_sequence(session: AsyncSession, branch_id: int, year: int) -> int:
@@ -27,7 +28,7 @@ async def _next_sequence(session: AsyncSession, branch_id: int, year: int) -> in
     transaction ends (SQLite: BEGIN IMMEDIATE; PostgreSQL: the row lock), so two
     submissions never get the same number, and a rolled-back one leaves no gap."""
     table = MandateCounter.__table__
-    statement = upsert_insert(session)(table).values(branch_id=branch_id, year=year, last=1)
+    statement = dialect_insert(session, table).values(branch_id=branch_id, year=year, last=1)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.branch_id, table.c.year],
         set_={"last": table.c.last + 1},

@@ -1,0 +1,62 @@
+"""What an ordinary update costs the database: the person is loaded in one statement."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from bot.services.people import Role
+from tests.harness.factories import make_branch, make_user
+
+
+@pytest.fixture
+def statements(database) -> list[str]:
+    """Every SQL statement the engine runs from now on, BEGIN included."""
+    seen: list[str] = []
+
+    @event.listens_for(database.engine.sync_engine, "before_cursor_execute")
+    def _count(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(statement)
+
+    yield seen
+    event.remove(database.engine.sync_engine, "before_cursor_execute", _count)
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [{}, {Role.SECRETARY: ["own"]}, {Role.CURATOR: ["own", "other"]}],
+    ids=["member", "secretary", "curator"],
+)
+async def test_help_costs_begin_person_and_state(database, make_client, statements, roles):
+    own, other = await make_branch(database, "20-03"), await make_branch(database, "20-04")
+    ids = {"own": own, "other": other}
+    await make_user(
+        database,
+        500,
+        full_name="Иван",  # as Telegram names them: no rename to write
+        branch_id=own,
+        roles={role: [ids[b] for b in branches] for role, branches in roles.items()},
+    )
+    client = make_client(500)
+
+    statements.clear()
+    await client.send("/help")
+
+    assert client.last_text  # answered
+    # BEGIN, the update's id (so a redelivery is not applied twice), the person with roles,
+    # consent and time zone, and the conversation's state.
+    assert len(statements) <= 4, statements
+
+
+async def test_a_renamed_person_is_kept_current_with_one_update_more(
+    database, make_client, statements
+):
+    branch = await make_branch(database)
+    await make_user(database, 501, branch_id=branch, full_name="Старое Имя")
+    client = make_client(501, first_name="Новое")
+
+    statements.clear()
+    await client.send("/help")
+
+    assert sum(s.lstrip().upper().startswith("UPDATE USERS") for s in statements) == 1
+    assert len(statements) <= 5, statements
