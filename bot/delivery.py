@@ -16,7 +16,6 @@ table, so two bot processes over one database would each send the same row.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +33,6 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import SendDocument, SendMessage, SendPhoto, TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiolimiter import AsyncLimiter
 from cachetools import TTLCache
 from sqlalchemy import Select, Subquery, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,25 +51,37 @@ ERROR_PAUSE = 5.0  # seconds: after a pass itself failed (e.g. the database was 
 class Throttle:
     """Telegram's limits: `global_rate` messages a second overall, one per interval a chat.
 
-    Both run on the event loop's clock. The global limit is an aiolimiter bucket that every
-    send waits for. A chat's limit needs no bucket: the sender never waits for a busy chat
-    (it moves on to other chats), it only asks whether, and for how long, a chat is busy.
-    So it is the moment of the chat's last message, kept in a TTL cache that forgets the
-    chat when its interval is over, which also keeps the map as small as the traffic.
-    (A one-slot aiolimiter bucket per chat cannot say when it frees up, and waiting on one
-    on a fake loop clock can spin forever on a float remainder of ~1e-16 of a slot.)
+    Both run on the injected clock, never on the event loop's: a test fakes the clock and
+    so runs these seconds at once, while the database and the Bot API it talks to keep
+    real loop time and their real timeouts.
+
+    The global limit is a slot pacer: sends take slots `1 / global_rate` apart, one after
+    another. (aiolimiter, used here before, reads the event loop's clock and cannot be
+    given another; one slot refilled at the rate is all of it we used.) Evenly spaced
+    slots also mean no opening burst: a bucket of 30 would let a burst of 30 go on top of
+    the steady rate, up to 59 messages in the first second of a broadcast, and earn a 429.
+
+    A chat's limit needs no waiting: the sender never waits for a busy chat (it moves on to
+    other chats), it only asks whether, and for how long, a chat is busy. So it is the
+    moment of the chat's last message, kept in a TTL cache that forgets the chat when its
+    interval is over, which also keeps the map as small as the traffic.
     """
 
     def __init__(
-        self, global_rate: int = 30, per_chat_interval: float = 1.0, *, max_chats: int = 10_000
+        self,
+        clock: Clock,
+        global_rate: int = 30,
+        per_chat_interval: float = 1.0,
+        *,
+        max_chats: int = 10_000,
     ) -> None:
+        self.clock = clock
         self.per_chat_interval = per_chat_interval
-        # One slot refilled `global_rate` times a second, not AsyncLimiter(global_rate, 1):
-        # that bucket lets a burst of 30 go on top of the steady rate, so up to 59 messages
-        # could leave within the first second of a broadcast and earn a 429.
-        self._global = AsyncLimiter(1, 1 / global_rate)
+        self._slot = 1 / global_rate
+        self._next_slot: float | None = None
+        self._turn = asyncio.Lock()  # slots are handed out in the order they were asked for
         self._last_sent: TTLCache[int, float] = TTLCache(
-            maxsize=max_chats, ttl=per_chat_interval, timer=_loop_time
+            maxsize=max_chats, ttl=per_chat_interval, timer=clock.monotonic
         )
 
     def chat_free_in(self, chat_id: int) -> float:
@@ -79,29 +89,27 @@ class Throttle:
         last = self._last_sent.get(chat_id)
         if last is None:
             return 0.0
-        wait = last + self.per_chat_interval - _loop_time()
+        wait = last + self.per_chat_interval - self.clock.monotonic()
         return wait if wait > _TIME_EPSILON else 0.0
 
     async def acquire(self, chat_id: int) -> None:
-        """Wait until the chat is free, then for a global slot; the send follows at once.
+        """Wait for the next global slot and note the chat's send; the send follows at once.
 
-        The chat's time is noted after the global wait, right before the send, so two
-        messages to one chat never go out closer than the interval however long the
-        global queue was.
+        The caller asks `chat_free_in` first: a busy chat is skipped, not waited for. The
+        chat's time is noted after the global wait, right before the send, so two messages
+        to one chat never go out closer than the interval however long the queue was.
         """
-        # Sleeps exactly until the chat is free; loops only if another send to the same
-        # chat got in first.
-        while wait := self.chat_free_in(chat_id):  # noqa: ASYNC110
-            await asyncio.sleep(wait)
-        await self._global.acquire()
-        self._last_sent[chat_id] = _loop_time()
+        async with self._turn:
+            now = self.clock.monotonic()
+            if self._next_slot is not None and self._next_slot - now > _TIME_EPSILON:
+                await self.clock.sleep(self._next_slot - now)
+                # Never earlier than the slot, even if the sleep came back a hair early.
+                now = max(self.clock.monotonic(), self._next_slot)
+            self._next_slot = now + self._slot
+            self._last_sent[chat_id] = now
 
 
 _TIME_EPSILON = 1e-6  # seconds: below the clock's resolution; float noise, not a wait
-
-
-def _loop_time() -> float:
-    return asyncio.get_running_loop().time()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +135,7 @@ class OutboxSender:
         self.clock = clock
         self.max_attempts = max_attempts
         self.batch = batch
-        self.throttle = Throttle(global_rate, per_chat_interval)
+        self.throttle = Throttle(clock, global_rate, per_chat_interval)
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -179,9 +187,18 @@ class OutboxSender:
             except Exception:
                 log.exception("outbox pass failed; trying again in %s s", ERROR_PAUSE)
                 delay = ERROR_PAUSE
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(delay):
-                    await self._wake.wait()
+            await self._idle(delay)
+
+    async def _idle(self, delay: float) -> None:
+        """Wait `delay` on the clock, or less if someone wakes us."""
+        woken = asyncio.ensure_future(self._wake.wait())
+        slept = asyncio.ensure_future(self.clock.sleep(delay))
+        try:
+            await asyncio.wait({woken, slept}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (woken, slept):
+                waiter.cancel()
+            await asyncio.gather(woken, slept, return_exceptions=True)
 
     async def _idle_delay(self, result: _PassResult) -> float:
         """How long to wait when nothing was sent: until a row falls due or a busy chat
