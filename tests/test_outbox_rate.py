@@ -20,14 +20,14 @@ from sqlalchemy import select
 from bot.app import build_dispatcher
 from bot.clock import SystemClock
 from bot.delivery import OutboxSender, Throttle
-from bot.services.outbox import Notice, enqueue
+from bot.services.outbox import Notice, QuietHours, enqueue
 from storage.models import OutboxMessage
 
 REAL_BOUND = 10  # seconds of real time any one wait in these tests may take
 
 
 async def send_through(throttle: Throttle, chat_id: int, log: list[tuple[int, float]]) -> None:
-    await throttle.acquire(chat_id)
+    await throttle.acquire()
     log.append((chat_id, throttle.clock.monotonic()))
 
 
@@ -46,19 +46,6 @@ async def test_throttle_sends_90_chats_at_30_per_second(clock):
     # No second holds more than 30: any 31 consecutive sends span at least a second.
     stamps = times(log)
     assert all(stamps[i + 30] - stamps[i] >= 1 - 1e-3 for i in range(len(stamps) - 30))
-
-
-async def test_throttle_keeps_a_chat_busy_for_a_second_and_no_other(clock):
-    throttle = Throttle(clock)
-
-    await throttle.acquire(7)
-
-    assert throttle.chat_free_in(7) == pytest.approx(1.0)
-    assert throttle.chat_free_in(8) == 0
-    clock.advance(seconds=0.6)
-    assert throttle.chat_free_in(7) == pytest.approx(0.4)
-    clock.advance(seconds=0.4)
-    assert throttle.chat_free_in(7) == 0
 
 
 # --- the same limits through the sender, its database and the background loop ------------
@@ -158,6 +145,11 @@ async def test_a_busy_chat_does_not_hold_up_rows_that_fall_due_meanwhile(
 
 # --- the background loop on the real clock ------------------------------------------------
 # On the FrozenClock an idle pause would pass at once; here it must really be cut short.
+# Whatever the hour of the run, nothing is held for quiet hours.
+
+
+def real_time_sender(bot, database) -> OutboxSender:
+    return OutboxSender(bot, database, SystemClock(), quiet_hours=QuietHours.never())
 
 
 async def statuses(database) -> list[str]:
@@ -171,7 +163,7 @@ async def test_the_background_loop_sends_what_is_queued_and_woken_for(
     clock = SystemClock()
     async with database.transaction() as session:
         await enqueue(session, clock.now(), Notice(100, "до запуска"))
-    sender = OutboxSender(bot, database, clock)
+    sender = real_time_sender(bot, database)
     sender.start()
     try:
         async with asyncio.timeout(5):
@@ -203,7 +195,7 @@ async def test_stop_waits_for_the_send_in_flight_and_records_it(bot, database, r
         return await real_request(bot, method, timeout)
 
     recording.make_request = slow
-    sender = OutboxSender(bot, database, clock)
+    sender = real_time_sender(bot, database)
     sender.start()
     async with asyncio.timeout(5):
         await in_flight.wait()
@@ -219,7 +211,7 @@ async def test_stop_waits_for_the_send_in_flight_and_records_it(bot, database, r
 
 
 async def test_stop_does_not_wait_out_the_idle_pause(bot, database):
-    sender = OutboxSender(bot, database, SystemClock())
+    sender = real_time_sender(bot, database)
     sender.start()
     await asyncio.sleep(0)  # let the loop begin its first pass; it then idles for 30 s
     async with asyncio.timeout(5):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -113,6 +114,38 @@ async def _timezone(session: AsyncSession, user: User, secretary_of: set[int], d
         .where(Branch.id == branch_id)
     )
     return timezone or default
+
+
+async def timezones_of(
+    session: AsyncSession, user_ids: Iterable[int], default: str
+) -> dict[int, str]:
+    """The time zone of each of many people, by the rule of `load_person`: their branch's
+    region, else the region of the first branch they are secretary of, else `default`
+    (also for a chat that is no person we know)."""
+    ids = set(user_ids)
+    zones = dict.fromkeys(ids, default)
+    if not ids:
+        return zones
+    by_branch = await session.execute(
+        select(User.id, Region.timezone)
+        .join(Branch, Branch.id == User.branch_id)
+        .join(Region, Region.id == Branch.region_id)
+        .where(User.id.in_(ids))
+    )
+    found: dict[int, str] = {user_id: timezone for user_id, timezone in by_branch}
+    branchless = ids - found.keys()  # a branch always has a region
+    if branchless:
+        as_secretary = await session.execute(
+            select(RoleAssignment.user_id, Region.timezone)
+            .join(Branch, Branch.id == RoleAssignment.branch_id)
+            .join(Region, Region.id == Branch.region_id)
+            .where(RoleAssignment.user_id.in_(branchless), RoleAssignment.role == Role.SECRETARY)
+            .order_by(RoleAssignment.user_id, RoleAssignment.branch_id)
+        )
+        for user_id, timezone in as_secretary:
+            found.setdefault(user_id, timezone)
+    zones.update((user_id, timezone) for user_id, timezone in found.items() if timezone)
+    return zones
 
 
 async def grant_role(
