@@ -109,7 +109,14 @@ def build_dispatcher(
     tick.register("handled_updates", forget_handled_updates)
 
     async def on_startup(bot: Bot) -> None:
-        sender = OutboxSender(bot, database, clock)
+        sender = OutboxSender(
+            bot,
+            database,
+            clock,
+            global_rate=settings.outbox_rate,
+            quiet_hours=settings.quiet_hours(),
+            default_timezone=settings.default_timezone,
+        )
         dp["outbox"] = sender
         await set_default_commands(bot)
         if start_background:

@@ -1,7 +1,15 @@
-"""Time is injected wherever a rule depends on it, so tests never sleep."""
+"""Time is injected wherever a rule depends on it, so tests never sleep.
+
+A `Clock` gives the wall time rules are about (`now`), and the time that paces and waits
+(`monotonic`, `sleep`). Nothing that waits takes its time from the event loop: a test
+fakes the clock, never the loop, so real I/O (a database, a server, a child process)
+always runs on real loop time with its real timeouts.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -11,10 +19,22 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """The current moment, timezone-aware, in UTC."""
 
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back, for pacing and measuring waits."""
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait this long on this clock."""
+
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
 
 def as_utc(moment: datetime) -> datetime:

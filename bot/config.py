@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.services.mandates.draft import CATEGORY_CODES, MandateRules
+from bot.services.outbox import QuietHours
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/pervichka.sqlite3"
 
@@ -32,9 +34,13 @@ class Settings(BaseSettings):
     polling_handle_as_tasks: bool = False
     throttle_rate: float = Field(default=2.0, gt=0, description="Updates per second per user.")
     tick_seconds: int = Field(default=30, ge=1)
-    # The outbox sender claims no rows: with several bot processes over one database,
-    # exactly one of them must send.
+    # Several processes over one database may all send: each claims its own rows. The
+    # global limit is shared out: the `outbox_rate` of all sending processes add up to 30.
     outbox_sender: bool = True
+    outbox_rate: int = Field(default=30, ge=1, description="Messages per second, this process.")
+    # Local hours when notices that are not answers to the person's own action wait.
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(9, 0)
     mandate_sla_days: int = Field(default=3, ge=1)
     # Category codes in the order offered; names are `mandates.category.<code>` texts,
     # and a code without one is shown as written.
@@ -77,6 +83,9 @@ class Settings(BaseSettings):
         if self.mandate_text_min >= self.mandate_text_max:
             raise ValueError("MANDATE_TEXT_MIN должен быть меньше MANDATE_TEXT_MAX")
         return self
+
+    def quiet_hours(self) -> QuietHours:
+        return QuietHours(self.quiet_hours_start, self.quiet_hours_end)
 
     def mandate_rules(self) -> MandateRules:
         return MandateRules(

@@ -1,24 +1,39 @@
 """The outbox sender: delivers stored notices within Telegram's limits.
 
 Rows are written by `bot.services.outbox.enqueue` in the transaction that owes them; this
-module only reads what is due, sends it and records the outcome. Everything it needs to go
-on is in the table, so a restart simply picks up the pending rows again.
+module claims what is due, sends it and records the outcome. Everything it needs to go on
+is in the table, so a restart simply picks up the pending rows again.
 
 Delivery is at-least-once: a row is marked `sent` only after Telegram answered. If the
 process dies between that answer and the commit, the row is still pending and goes out
-again after the restart. The opposite order (mark first, send after) could lose a message,
-which the spec forbids; a rare duplicate notice is the lesser harm.
+again once its claim runs out. The opposite order (mark first, send after) could lose a
+message, which the spec forbids; a rare duplicate notice is the lesser harm.
 
-One sender per database: passes are serialised in-process, rows are not leased in the
-table, so two bot processes over one database would each send the same row.
+Several senders (processes) may share one database. A pass claims a small batch of due
+rows for `CLAIM_LEASE` (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so two senders never
+take the same row; on SQLite the one writer serialises the claims), sends them and clears
+the claim with the outcome. Through the table too:
+
+- a chat's rows go strictly in the order queued: only the oldest pending row of a chat
+  (its head) may be claimed, so a row that is claimed or waits for a retry holds back the
+  rows behind it, whichever sender would take them;
+- a chat gets one message a second: recording an attempt moves the chat's other pending
+  rows to a second later (`not_before`), so the next one is not due before, for any sender;
+- quiet hours: a row that respects them, found inside the recipient's quiet hours, gets
+  `held_until` (their end) and stands aside from its chat's queue until then, so an answer
+  to the person's own action queued behind it still goes at once.
+
+The global rate is this process's own (`OUTBOX_RATE`): with several senders their rates
+must add up to Telegram's 30 a second (see README, «Reliability»).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from dataclasses import dataclass
+import os
+import secrets
+import socket
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,12 +49,12 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import SendDocument, SendMessage, SendPhoto, TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiolimiter import AsyncLimiter
-from cachetools import TTLCache
-from sqlalchemy import Select, Subquery, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.services.outbox import QuietHours
+from bot.services.people import timezones_of
 from storage.db import Database
 from storage.models import OutboxMessage, User
 
@@ -48,66 +63,51 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0  # seconds: the longest pause between two attempts after a network error
 IDLE_WAIT = 30.0  # seconds: look at the table at least this often even if nobody wakes us
 ERROR_PAUSE = 5.0  # seconds: after a pass itself failed (e.g. the database was unavailable)
+# How long a claim holds. A pass takes about a second of slots (the batch is one second's
+# worth) and waits for Telegram's answers (aiogram gives up on a request after 60 s), so a
+# live sender always records its rows before the claim runs out; a dead one's rows go out
+# again this long after it took them.
+CLAIM_LEASE = timedelta(minutes=2)
 
 
 class Throttle:
-    """Telegram's limits: `global_rate` messages a second overall, one per interval a chat.
+    """Telegram's global limit: `global_rate` messages a second, on the injected clock.
 
-    Both run on the event loop's clock. The global limit is an aiolimiter bucket that every
-    send waits for. A chat's limit needs no bucket: the sender never waits for a busy chat
-    (it moves on to other chats), it only asks whether, and for how long, a chat is busy.
-    So it is the moment of the chat's last message, kept in a TTL cache that forgets the
-    chat when its interval is over, which also keeps the map as small as the traffic.
-    (A one-slot aiolimiter bucket per chat cannot say when it frees up, and waiting on one
-    on a fake loop clock can spin forever on a float remainder of ~1e-16 of a slot.)
+    Never on the event loop's clock: a test fakes the clock and so runs these seconds at
+    once, while the database and the Bot API it talks to keep real loop time and their real
+    timeouts. It is a slot pacer: sends take slots `1 / global_rate` apart, one after
+    another, in the order they asked. (aiolimiter, used here before, reads the event loop's
+    clock and cannot be given another; one slot refilled at the rate is all of it we used.)
+    Evenly spaced slots also mean no opening burst: a bucket of 30 would let a burst of 30
+    go on top of the steady rate, up to 59 messages in the first second of a broadcast.
+
+    A chat's limit (1 a second) lives in the table, not here, so that it holds for every
+    sender over the database: see the module's docstring.
     """
 
-    def __init__(
-        self, global_rate: int = 30, per_chat_interval: float = 1.0, *, max_chats: int = 10_000
-    ) -> None:
-        self.per_chat_interval = per_chat_interval
-        # One slot refilled `global_rate` times a second, not AsyncLimiter(global_rate, 1):
-        # that bucket lets a burst of 30 go on top of the steady rate, so up to 59 messages
-        # could leave within the first second of a broadcast and earn a 429.
-        self._global = AsyncLimiter(1, 1 / global_rate)
-        self._last_sent: TTLCache[int, float] = TTLCache(
-            maxsize=max_chats, ttl=per_chat_interval, timer=_loop_time
-        )
+    def __init__(self, clock: Clock, global_rate: int = 30) -> None:
+        self.clock = clock
+        self._slot = 1 / global_rate
+        self._next_slot: float | None = None
+        self._turn = asyncio.Lock()  # slots are handed out in the order they were asked for
 
-    def chat_free_in(self, chat_id: int) -> float:
-        """Seconds until this chat may get its next message; 0 if it may now."""
-        last = self._last_sent.get(chat_id)
-        if last is None:
-            return 0.0
-        wait = last + self.per_chat_interval - _loop_time()
-        return wait if wait > _TIME_EPSILON else 0.0
-
-    async def acquire(self, chat_id: int) -> None:
-        """Wait until the chat is free, then for a global slot; the send follows at once.
-
-        The chat's time is noted after the global wait, right before the send, so two
-        messages to one chat never go out closer than the interval however long the
-        global queue was.
-        """
-        # Sleeps exactly until the chat is free; loops only if another send to the same
-        # chat got in first.
-        while wait := self.chat_free_in(chat_id):  # noqa: ASYNC110
-            await asyncio.sleep(wait)
-        await self._global.acquire()
-        self._last_sent[chat_id] = _loop_time()
+    async def acquire(self) -> None:
+        """Wait for the next slot; the send follows at once."""
+        async with self._turn:
+            now = self.clock.monotonic()
+            if self._next_slot is not None and self._next_slot - now > _TIME_EPSILON:
+                await self.clock.sleep(self._next_slot - now)
+                # Never earlier than the slot, even if the sleep came back a hair early.
+                now = max(self.clock.monotonic(), self._next_slot)
+            self._next_slot = now + self._slot
 
 
 _TIME_EPSILON = 1e-6  # seconds: below the clock's resolution; float noise, not a wait
 
 
-def _loop_time() -> float:
-    return asyncio.get_running_loop().time()
-
-
-@dataclass(frozen=True, slots=True)
-class _PassResult:
-    sent: int
-    chat_wait: float | None  # due rows were left for busy chats; the first frees up in this
+def default_sender_id() -> str:
+    """Unique among the processes over one database, and says which one it is in a row."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class OutboxSender:
@@ -120,14 +120,21 @@ class OutboxSender:
         global_rate: int = 30,
         per_chat_interval: float = 1.0,
         max_attempts: int = 8,
-        batch: int = 100,
+        batch: int | None = None,
+        sender_id: str | None = None,
+        quiet_hours: QuietHours | None = None,
+        default_timezone: str = "Europe/Moscow",
     ) -> None:
         self.bot = bot
         self.database = database
         self.clock = clock
         self.max_attempts = max_attempts
-        self.batch = batch
-        self.throttle = Throttle(global_rate, per_chat_interval)
+        self.per_chat_interval = timedelta(seconds=per_chat_interval)
+        self.batch = batch or global_rate  # one second of sends per claim
+        self.sender_id = sender_id or default_sender_id()
+        self.quiet_hours = quiet_hours or QuietHours()
+        self.default_timezone = default_timezone
+        self.throttle = Throttle(clock, global_rate)
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -164,7 +171,7 @@ class OutboxSender:
 
     async def send_due(self) -> int:
         """Send what is due now, once; rows whose chat is still busy wait for a later pass."""
-        return (await self._pass()).sent
+        return await self._pass()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -172,60 +179,129 @@ class OutboxSender:
             # at once instead of being lost.
             self._wake.clear()
             try:
-                result = await self._pass()
-                if result.sent:
+                if await self._pass():
                     continue  # there may be more due right away
-                delay = await self._idle_delay(result)
+                delay = await self._idle_delay()
             except Exception:
                 log.exception("outbox pass failed; trying again in %s s", ERROR_PAUSE)
                 delay = ERROR_PAUSE
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(delay):
-                    await self._wake.wait()
+            await self._idle(delay)
 
-    async def _idle_delay(self, result: _PassResult) -> float:
-        """How long to wait when nothing was sent: until a row falls due or a busy chat
-        frees up, capped. Due rows of busy chats are counted by `chat_wait`, not here."""
+    async def _idle(self, delay: float) -> None:
+        """Wait `delay` on the clock, or less if someone wakes us."""
+        woken = asyncio.ensure_future(self._wake.wait())
+        slept = asyncio.ensure_future(self.clock.sleep(delay))
+        try:
+            await asyncio.wait({woken, slept}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (woken, slept):
+                waiter.cancel()
+            await asyncio.gather(woken, slept, return_exceptions=True)
+
+    async def _idle_delay(self) -> float:
+        """How long to wait when nothing was sent: until a row falls due, a held row's quiet
+        hours end or another sender's claim runs out; at most IDLE_WAIT."""
         now = self.clock.now()
-        heads = _heads()
+        pending = OutboxMessage.status == "pending"
+
+        def earliest(column: Any) -> Any:
+            return select(func.min(column)).where(pending, column > now).scalar_subquery()
+
         async with self.database.sessions() as session:
-            earliest = await session.scalar(
-                select(func.min(heads.c.not_before)).where(heads.c.not_before > now)
-            )
-        delay = IDLE_WAIT
-        if earliest is not None:
-            delay = min(delay, (earliest - now).total_seconds())
-        if result.chat_wait is not None:
-            delay = min(delay, result.chat_wait)
+            moments = (
+                await session.execute(
+                    select(
+                        earliest(OutboxMessage.not_before),
+                        earliest(OutboxMessage.held_until),
+                        earliest(OutboxMessage.claimed_until),
+                    )
+                )
+            ).one()
+        delay = min(
+            [IDLE_WAIT, *((moment - now).total_seconds() for moment in moments if moment)]
+        )
         return max(delay, 0.01)  # never spin, whatever the clocks say
 
     # --- one pass ------------------------------------------------------------------------
 
-    async def _pass(self) -> _PassResult:
+    async def _pass(self) -> int:
+        """Claim a batch, send it at the global rate, record every outcome; rows sent."""
         async with self._pass_lock:
             async with self.database.transaction() as session:
                 await self._skip_unreachable(session)
-                rows = list(await session.scalars(_due(self.clock.now()).limit(self.batch)))
-            waits = {row.id: self.throttle.chat_free_in(row.chat_id) for row in rows}
-            ready = [row for row in rows if not waits[row.id]]
+                rows = await self._claim(session, self.clock.now())
             sends: list[asyncio.Task[bool]] = []
-            for row in ready:
+            for row in rows:
                 if self._stopping:
                     break
                 # Slots are taken one after another, oldest row first; the sends themselves
                 # run concurrently so that Telegram's latency does not cap the rate.
-                await self.throttle.acquire(row.chat_id)
+                await self.throttle.acquire()
                 if self._stopping:
                     break
                 sends.append(asyncio.create_task(self._deliver(row)))
             outcomes = await asyncio.gather(*sends, return_exceptions=True)
-            for row, outcome in zip(ready, outcomes, strict=False):
+            for row, outcome in zip(rows, outcomes, strict=False):
                 if isinstance(outcome, BaseException):
                     log.error("outbox row %s: outcome not recorded", row.id, exc_info=outcome)
-            busy = [wait for wait in waits.values() if wait]
-            return _PassResult(
-                sent=sum(outcome is True for outcome in outcomes),
-                chat_wait=min(busy) if busy else None,
+            if unsent := rows[len(sends) :]:
+                await self._release(unsent)  # stopping: another sender may take them now
+            return sum(outcome is True for outcome in outcomes)
+
+    async def _claim(self, session: AsyncSession, now: datetime) -> list[OutboxMessage]:
+        """Due heads of chats, claimed for this sender; rows found inside their recipient's
+        quiet hours are held instead, and the rows behind them looked at in their place."""
+        claimed: list[OutboxMessage] = []
+        while len(claimed) < self.batch:
+            rows = list(
+                await session.scalars(
+                    _due(now)
+                    .limit(self.batch - len(claimed))
+                    .with_for_update(skip_locked=True, of=OutboxMessage)
+                )
+            )
+            held = await self._hold_quiet(session, rows, now)
+            fresh = [row for row in rows if row.id not in held]
+            if fresh:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([row.id for row in fresh]))
+                    .values(claimed_by=self.sender_id, claimed_until=now + CLAIM_LEASE)
+                )
+                claimed += fresh
+            if not held:  # held rows stand aside: their chats' next rows may be due
+                break
+        return claimed
+
+    async def _hold_quiet(
+        self, session: AsyncSession, rows: list[OutboxMessage], now: datetime
+    ) -> set[int]:
+        """Hold the rows whose recipient is inside quiet hours until they end; their ids."""
+        quiet = [row for row in rows if row.respect_quiet_hours]
+        if not quiet:
+            return set()
+        zones = await timezones_of(
+            session, {row.chat_id for row in quiet}, self.default_timezone
+        )
+        releases: dict[datetime, list[int]] = {}
+        for row in quiet:
+            if release := self.quiet_hours.release_at(now, zones[row.chat_id]):
+                releases.setdefault(release, []).append(row.id)
+        for release, ids in releases.items():
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(held_until=release)
+            )
+        return {row_id for ids in releases.values() for row_id in ids}
+
+    async def _release(self, rows: list[OutboxMessage]) -> None:
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_([row.id for row in rows]),
+                    OutboxMessage.claimed_by == self.sender_id,
+                )
+                .values(claimed_by=None, claimed_until=None)
             )
 
     async def _skip_unreachable(self, session: AsyncSession) -> None:
@@ -261,7 +337,7 @@ class OutboxSender:
             await self._retry(row, _backoff(row.attempts + 1), repr(error))
         else:
             await self._record(
-                row.id,
+                row,
                 status="sent",
                 attempts=row.attempts + 1,
                 sent_at=self.clock.now(),
@@ -272,17 +348,32 @@ class OutboxSender:
 
     # --- recording outcomes --------------------------------------------------------------
 
-    async def _record(self, row_id: int, **values: Any) -> None:
+    async def _record(self, row: OutboxMessage, **values: Any) -> None:
+        """The attempt's outcome, the claim cleared, and the chat's next message a second
+        later: the per-chat limit, for every sender over this database."""
+        now = self.clock.now()
+        chat_free = now + self.per_chat_interval
         async with self.database.transaction() as session:
             await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(claimed_by=None, claimed_until=None, **values)
+            )
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.chat_id == row.chat_id,
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.not_before < chat_free,
+                )
+                .values(not_before=chat_free)
             )
 
     async def _retry(self, row: OutboxMessage, delay: float, reason: str) -> None:
         attempts = row.attempts + 1
         if attempts >= self.max_attempts:
             log.warning("outbox row %s failed after %s attempts: %s", row.id, attempts, reason)
-            await self._record(row.id, status="failed", attempts=attempts, last_error=reason)
+            await self._record(row, status="failed", attempts=attempts, last_error=reason)
             return
         log.warning(
             "outbox row %s to chat %s: attempt %s failed (%s); retrying in %.0f s",
@@ -293,7 +384,7 @@ class OutboxSender:
             delay,
         )
         await self._record(
-            row.id,
+            row,
             attempts=attempts,
             not_before=self.clock.now() + timedelta(seconds=delay),
             last_error=reason,
@@ -301,7 +392,7 @@ class OutboxSender:
 
     async def _fail(self, row: OutboxMessage, reason: str) -> None:
         log.warning("outbox row %s to chat %s failed: %s", row.id, row.chat_id, reason)
-        await self._record(row.id, status="failed", attempts=row.attempts + 1, last_error=reason)
+        await self._record(row, status="failed", attempts=row.attempts + 1, last_error=reason)
 
     async def _block(self, row: OutboxMessage, reason: str) -> None:
         log.info(
@@ -313,7 +404,13 @@ class OutboxSender:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id)
-                .values(status="blocked", attempts=row.attempts + 1, last_error=reason)
+                .values(
+                    status="blocked",
+                    attempts=row.attempts + 1,
+                    last_error=reason,
+                    claimed_by=None,
+                    claimed_until=None,
+                )
             )
             # The rest of this chat's queue: it includes chats with no user row (groups).
             await session.execute(
@@ -329,28 +426,25 @@ class OutboxSender:
 # --- queries and requests ------------------------------------------------------------------
 
 
-def _heads() -> Subquery:
-    """Each chat's oldest pending row: a chat's rows go out strictly in the order queued,
-    so a row waiting for a retry holds back the ones behind it."""
-    first = (
+def _due(now: datetime) -> Select[Any]:
+    """The rows a pass may claim: each chat's head (its oldest pending row that is not held
+    for quiet hours), if it is due and nobody holds a live claim on it."""
+    heads = (
         select(func.min(OutboxMessage.id).label("id"))
-        .where(OutboxMessage.status == "pending")
+        .where(
+            OutboxMessage.status == "pending",
+            or_(OutboxMessage.held_until.is_(None), OutboxMessage.held_until <= now),
+        )
         .group_by(OutboxMessage.chat_id)
         .subquery()
     )
     return (
-        select(OutboxMessage.id, OutboxMessage.not_before)
-        .join(first, OutboxMessage.id == first.c.id)
-        .subquery()
-    )
-
-
-def _due(now: datetime) -> Select[Any]:
-    heads = _heads()
-    return (
         select(OutboxMessage)
         .join(heads, OutboxMessage.id == heads.c.id)
-        .where(OutboxMessage.not_before <= now)
+        .where(
+            OutboxMessage.not_before <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+        )
         .order_by(OutboxMessage.not_before, OutboxMessage.id)
     )
 

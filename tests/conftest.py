@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from aiogram import Bot, Dispatcher
+from sqlalchemy.engine import make_url
 
 from bot.app import build_bot, build_dispatcher
 from bot.config import Settings
@@ -23,8 +24,20 @@ def clock() -> FrozenClock:
     return FrozenClock()
 
 
+def _without_ssl_probe(url: str | None) -> str | None:
+    """asyncpg first tries an SSL upgrade (`ssl=prefer`); the throwaway local server has no
+    SSL, so that probe is only a round trip more and one more place for a connect to stall.
+    An `ssl` or `sslmode` already in the URL is kept."""
+    if not url:
+        return None
+    parsed = make_url(url)
+    if parsed.get_driver_name() != "asyncpg" or {"ssl", "sslmode"} & set(parsed.query):
+        return url
+    return parsed.update_query_dict({"ssl": "disable"}).render_as_string(hide_password=False)
+
+
 # Set by `make test-postgres`: the same suite against PostgreSQL instead of SQLite files.
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+POSTGRES_URL = _without_ssl_probe(os.environ.get("TEST_POSTGRES_URL"))
 
 
 @pytest.fixture

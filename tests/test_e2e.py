@@ -56,6 +56,9 @@ async def test_a_newcomer_goes_from_start_to_the_member_menu_over_http(
         "TELEGRAM_API_BASE": api.base_url,
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/e2e.sqlite3",
         "ADMIN_IDS": "",
+        # The secretary's notice goes at once whatever the hour of the run.
+        "QUIET_HOURS_START": "00:00",
+        "QUIET_HOURS_END": "00:00",
     }.items():
         monkeypatch.setenv(name, value)
     settings = load_settings()

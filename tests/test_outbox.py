@@ -1,13 +1,12 @@
 """The outbox sender against the recording Bot API: what Telegram received, what the table holds.
 
-Tests that need time to pass run on looptime's fake event-loop clock and move both clocks
-together (`time_passes`): the bot's clock decides when a row is due, the event loop's
-clock drives the rate limiters. Nothing really sleeps.
+Time passes on the injected FrozenClock only (`time_passes`): it decides when a row is due
+and drives the rate limits. The event loop keeps real time, so the database (a real
+PostgreSQL server under `make test-postgres`) keeps its real timeouts. Nothing sleeps.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -32,9 +31,7 @@ async def rows(database) -> list[OutboxMessage]:
 
 
 async def time_passes(clock, seconds: float) -> None:
-    """Wall time (the bot's clock) and loop time (the limiters' clock) move together."""
     clock.advance(seconds=seconds)
-    await asyncio.sleep(seconds)
 
 
 @pytest.fixture
@@ -93,7 +90,6 @@ async def test_photo_and_document_go_out_with_the_text_as_caption(
     assert [r.status for r in await rows(database)] == ["sent", "sent"]
 
 
-@pytest.mark.looptime
 async def test_429_waits_for_retry_after_then_sends(sender, database, clock, recording):
     await queue(database, clock, Notice(100, "Напоминание"))
     recording.fail("sendMessage", 429, "Too Many Requests: retry after 5", retry_after=5)
@@ -116,7 +112,6 @@ async def test_429_waits_for_retry_after_then_sends(sender, database, clock, rec
     assert (row.status, row.attempts) == ("sent", 2)
 
 
-@pytest.mark.looptime
 async def test_a_retry_holds_back_the_rest_of_that_chat_only(sender, database, clock, recording):
     await queue(
         database, clock, Notice(100, "первое"), Notice(100, "второе"), Notice(101, "другому")
@@ -135,7 +130,6 @@ async def test_a_retry_holds_back_the_rest_of_that_chat_only(sender, database, c
     assert recording.texts_to(100) == ["первое", "второе"]
 
 
-@pytest.mark.looptime
 async def test_403_blocks_the_user_and_their_later_notices_are_not_sent(
     sender, database, clock, recording
 ):
@@ -160,7 +154,6 @@ async def test_403_blocks_the_user_and_their_later_notices_are_not_sent(
     assert [r.status for r in await rows(database)] == ["blocked", "blocked", "blocked", "sent"]
 
 
-@pytest.mark.looptime
 async def test_400_fails_with_its_reason_and_the_queue_goes_on(sender, database, clock, recording):
     await queue(
         database,
@@ -182,7 +175,6 @@ async def test_400_fails_with_its_reason_and_the_queue_goes_on(sender, database,
     assert recording.texts_to(301) == ["другому"]
 
 
-@pytest.mark.looptime
 @pytest.mark.parametrize("outage", ["network", "server"])
 async def test_network_errors_are_retried_with_growing_pauses(
     outage, sender, database, clock, recording
@@ -212,7 +204,6 @@ async def test_network_errors_are_retried_with_growing_pauses(
     assert (row.status, row.attempts) == ("sent", 3)
 
 
-@pytest.mark.looptime
 async def test_a_row_fails_after_max_attempts(bot, database, clock, recording):
     sender = OutboxSender(bot, database, clock, max_attempts=3)
     await queue(database, clock, Notice(100, "отчёт"))
@@ -230,7 +221,6 @@ async def test_a_row_fails_after_max_attempts(bot, database, clock, recording):
     assert recording.sent() == []
 
 
-@pytest.mark.looptime
 async def test_an_unexpected_error_is_retried_like_a_network_error(
     sender, database, clock, recording, caplog
 ):

@@ -1,8 +1,5 @@
 """Mandate deadlines in Russian working days: weekends, public holidays, moved days off and
-working Saturdays, counted in the branch's time zone and stored in UTC.
-
-Tests are `async` even where nothing awaits: looptime's pytest plugin opens an event loop
-for sync tests and never closes it, which `filterwarnings=error` turns into failures."""
+working Saturdays, counted in the branch's time zone and stored in UTC."""
 
 from __future__ import annotations
 

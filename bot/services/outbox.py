@@ -3,13 +3,17 @@
 A notice is stored before anything is sent; the delivery loop (`bot/delivery.py`) sends it
 later within Telegram's limits. A rolled-back change therefore never sends a notice, and a
 committed one never loses it.
+
+Quiet hours belong to delivery: a notice says only whether it respects them (`quiet`), and
+the sender holds it while the recipient's quiet hours last (`QuietHours`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,13 +37,20 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """A message to one chat: HTML text, optional inline buttons, optional document/photo."""
+    """A message to one chat: HTML text, optional inline buttons, optional document/photo.
+
+    `quiet`: held during the recipient's quiet hours. True unless the notice answers the
+    recipient's own action (their export is ready, say), which they wait for now; what
+    other people's actions cause (a new mandate for a secretary, a status change for an
+    author) waits for the morning.
+    """
 
     chat_id: int
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     photo: str | None = None  # a Telegram file_id
     document: str | None = None  # a Telegram file_id
+    quiet: bool = True
 
     def to_row(self, now: datetime) -> OutboxMessage:
         payload: dict[str, Any] = {"text": self.text}
@@ -58,6 +69,7 @@ class Notice:
             attempts=0,
             not_before=now,
             created_at=now,
+            respect_quiet_hours=self.quiet,
         )
 
 
@@ -66,3 +78,32 @@ async def enqueue(session: AsyncSession, now: datetime, *notices: Notice) -> Non
     await session.flush()
     # Read by the per-update transaction: wake the sender once this commits.
     session.info["outbox_added"] = True
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """Local hours when notices wait, [start, end); over midnight when start > end
+    (21:00–09:00). Equal start and end: no quiet hours."""
+
+    start: time = time(21, 0)
+    end: time = time(9, 0)
+
+    @classmethod
+    def never(cls) -> QuietHours:
+        return cls(time(0, 0), time(0, 0))
+
+    def release_at(self, moment: datetime, timezone: str) -> datetime | None:
+        """When quiet hours in this zone end (UTC), if `moment` is inside them; else None."""
+        if self.start == self.end:
+            return None
+        zone = ZoneInfo(timezone)
+        here = moment.astimezone(zone)
+        at = here.time().replace(tzinfo=None)
+        if self.start < self.end:
+            inside, end_day = self.start <= at < self.end, here.date()
+        else:
+            inside = at >= self.start or at < self.end
+            end_day = here.date() + timedelta(days=1) if at >= self.start else here.date()
+        if not inside:
+            return None
+        return datetime.combine(end_day, self.end, tzinfo=zone).astimezone(UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -27,3 +27,14 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Which sender is sending the row, and until when the claim holds; a claim that ran
+    # out (its sender died) leaves the row to be claimed again.
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None]
+    # Held during the recipient's quiet hours: every notice that is not an answer to the
+    # person's own action. The sender sets `held_until` (the end of their quiet hours) when
+    # it finds the row inside them; until then the row stands aside from its chat's queue.
+    respect_quiet_hours: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+    held_until: Mapped[datetime | None]

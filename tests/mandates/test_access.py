@@ -1,9 +1,6 @@
 """The access matrix: every role against every action, on a mandate of their own branch
 (20-03, written by the author) and on one of another branch (20-04). A refusal raises
-AccessDenied and changes nothing: status, history and outbox stay as they were.
-
-Tests are `async` even where nothing awaits: looptime's pytest plugin opens an event loop
-for sync tests and never closes it, which `filterwarnings=error` turns into failures."""
+AccessDenied and changes nothing: status, history and outbox stay as they were."""
 
 from __future__ import annotations
 

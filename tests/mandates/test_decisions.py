@@ -1,8 +1,5 @@
 """The secretary's decisions on a real database: each change with the notice it queues,
-refused changes, two secretaries at once.
-
-Tests are `async` even where nothing awaits: looptime's pytest plugin opens an event loop
-for sync tests and never closes it, which `filterwarnings=error` turns into failures."""
+refused changes, two secretaries at once."""
 
 from __future__ import annotations
 

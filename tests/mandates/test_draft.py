@@ -1,8 +1,5 @@
 """The draft's checks: text limits, phone numbers, voter names, photos, categories, and a
-draft through JSON.
-
-Tests are `async` even where nothing awaits: looptime's pytest plugin opens an event loop
-for sync tests and never closes it, which `filterwarnings=error` turns into failures."""
+draft through JSON."""
 
 from __future__ import annotations
 

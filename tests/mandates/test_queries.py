@@ -1,7 +1,4 @@
-"""Reading mandates on a real database: the lists, the card and the history.
-
-Tests are `async` even where nothing awaits: looptime's pytest plugin opens an event loop
-for sync tests and never closes it, which `filterwarnings=error` turns into failures."""
+"""Reading mandates on a real database: the lists, the card and the history."""
 
 from __future__ import annotations
 

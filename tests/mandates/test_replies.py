@@ -1,8 +1,5 @@
 """The author's and the curator's side on a real database: the clarification round trip,
-the rating, the curator's comment.
-
-Tests are `async` even where nothing awaits: looptime's pytest plugin opens an event loop
-for sync tests and never closes it, which `filterwarnings=error` turns into failures."""
+the rating, the curator's comment."""
 
 from __future__ import annotations
 

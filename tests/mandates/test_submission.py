@@ -1,8 +1,5 @@
 """Submitting on a real database: numbering, the deadline, who is told, refusals; similar
-mandates and support.
-
-Tests are `async` even where nothing awaits: looptime's pytest plugin opens an event loop
-for sync tests and never closes it, which `filterwarnings=error` turns into failures."""
+mandates and support."""
 
 from __future__ import annotations
 

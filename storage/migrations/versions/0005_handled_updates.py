@@ -1,7 +1,7 @@
 """handled updates: an update is applied once
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import storage.models
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
