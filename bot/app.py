@@ -108,14 +108,14 @@ def build_dispatcher(
                 sender.start()
             nonlocal scheduler
             scheduler = scheduler or ApschedulerScheduler()
-            scheduler.every(settings.tick_seconds, "tick", tick)
+            scheduler.every(settings.tick_seconds, "tick", tick.run)
             scheduler.start()
             dp["scheduler"] = scheduler
 
     async def on_shutdown() -> None:
         await background.drain()
         if running := dp.workflow_data.get("scheduler"):
-            running.shutdown()
+            await running.shutdown()
         if sender := dp.workflow_data.get("outbox"):
             await sender.stop()
 

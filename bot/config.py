@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     # Acknowledge a polled update only after its handler finished (see README, «Надёжность»).
     polling_handle_as_tasks: bool = False
     throttle_rate: float = Field(default=2.0, gt=0, description="Updates per second per user.")
-    tick_seconds: int = Field(default=30, ge=1)
+    tick_seconds: float = Field(default=30, gt=0)
     # The outbox sender claims no rows: with several bot processes over one database,
     # exactly one of them must send.
     outbox_sender: bool = True
