@@ -315,3 +315,10 @@ class MandateCounter(Base):
     )
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer)
+
+
+# --- tables in modules of their own ------------------------------------------------------
+# Imported here so that everything that needs all tables (Alembic's env.py, the tests'
+# `create_all`) gets them by importing this module. Keep at the end: they import `Base`.
+# A module import, not `from … import`: it also works when that module is imported first.
+import storage.due_work_models  # noqa: E402, F401
