@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.delivery import OutboxSender
 from bot.middlewares import DatabaseMiddleware, PersonMiddleware, ThrottleMiddleware
 from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
+from bot.services.due_work import DueWorkRegistry, DueWorkRunner
 from handlers import build_routers
 from handlers.menus import set_default_commands
 from storage.db import Database
@@ -60,6 +61,7 @@ def build_dispatcher(
     *,
     clock: Clock | None = None,
     scheduler: Scheduler | None = None,
+    due_work: DueWorkRegistry | None = None,
     start_background: bool = True,
 ) -> Dispatcher:
     """The dispatcher with routers, middlewares and workflow data.
@@ -98,6 +100,19 @@ def build_dispatcher(
             await sender.on_tick(now)
 
     tick.register("outbox", outbox_tick)
+
+    # Due work of every feature: each registers its kinds in this registry (see the
+    # README, «Due work»); the runner claims and runs what is due on every tick.
+    due_work = due_work or DueWorkRegistry()
+    dp["due_work"] = due_work
+
+    def wake_outbox() -> None:
+        if sender := dp.workflow_data.get("outbox"):
+            sender.wake()
+
+    runner = DueWorkRunner(database, due_work, clock, on_notices=wake_outbox)
+    dp["due_work_runner"] = runner
+    tick.register("due_work", runner.on_tick)
 
     async def on_startup(bot: Bot) -> None:
         sender = OutboxSender(bot, database, clock)
