@@ -104,6 +104,7 @@ def build_dispatcher(
     # Due work of every feature: each registers its kinds in this registry (see the
     # README, «Due work»); the runner claims and runs what is due on every tick.
     due_work = due_work or DueWorkRegistry()
+    # A feature with due work adds its `register_due_work(due_work)` call here.
     dp["due_work"] = due_work
 
     def wake_outbox() -> None:

@@ -258,3 +258,22 @@ async def test_on_postgresql_a_claim_skips_rows_another_connection_holds(
             assert job.subject == "2"  # did not wait for the held row, took the free one
     finally:
         await other.dispose()
+
+
+async def test_the_bots_tick_runs_due_work_and_wakes_the_outbox(dp, database, clock, recording):
+    recorder = Recorder()
+    dp["due_work"].register(REMIND, recorder)  # what a feature does when the bot is built
+    async with database.transaction() as session:
+        await plan(session, REMIND, 7, 100, clock.now() + timedelta(minutes=1))
+    woken = []
+    dp["outbox"].wake = lambda: woken.append(True)
+
+    await dp["tick"].run()
+    assert not recorder.runs
+    assert len(woken) == 1  # the outbox's own tick job, the safety net
+    clock.advance(minutes=1)
+    await dp["tick"].run()
+    assert list(recorder.runs.values()) == [1]
+    assert len(woken) == 3  # and once more by the runner after its commit: sent at once
+    assert await dp["outbox"].send_due() == 1
+    assert recording.texts_to(100) == ["about 7"]
