@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.delivery import OutboxSender
 from bot.middlewares import DatabaseMiddleware, PersonMiddleware, ThrottleMiddleware
 from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
+from bot.services.due_work import DueWorkRegistry, DueWorkRunner
 from bot.telegram_session import BotApiSession
 from handlers import build_routers
 from handlers.menus import set_default_commands
@@ -61,6 +62,7 @@ def build_dispatcher(
     *,
     clock: Clock | None = None,
     scheduler: Scheduler | None = None,
+    due_work: DueWorkRegistry | None = None,
     start_background: bool = True,
 ) -> Dispatcher:
     """The dispatcher with routers, middlewares and workflow data.
@@ -108,6 +110,20 @@ def build_dispatcher(
 
     tick.register("handled_updates", forget_handled_updates)
 
+    # Due work of every feature: each registers its kinds in this registry (see the
+    # README, «Due work»); the runner claims and runs what is due on every tick.
+    due_work = due_work or DueWorkRegistry()
+    # A feature with due work adds its `register_due_work(due_work)` call here.
+    dp["due_work"] = due_work
+
+    def wake_outbox() -> None:
+        if sender := dp.workflow_data.get("outbox"):
+            sender.wake()
+
+    runner = DueWorkRunner(database, due_work, clock, on_notices=wake_outbox)
+    dp["due_work_runner"] = runner
+    tick.register("due_work", runner.on_tick)
+
     async def on_startup(bot: Bot) -> None:
         sender = OutboxSender(
             bot,
@@ -124,14 +140,14 @@ def build_dispatcher(
                 sender.start()
             nonlocal scheduler
             scheduler = scheduler or ApschedulerScheduler()
-            scheduler.every(settings.tick_seconds, "tick", tick)
+            scheduler.every(settings.tick_seconds, "tick", tick.run)
             scheduler.start()
             dp["scheduler"] = scheduler
 
     async def on_shutdown() -> None:
         await background.drain()
         if running := dp.workflow_data.get("scheduler"):
-            running.shutdown()
+            await running.shutdown()
         if sender := dp.workflow_data.get("outbox"):
             await sender.stop()
 

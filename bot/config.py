@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     # Acknowledge a polled update only after its handler finished (see README, «Надёжность»).
     polling_handle_as_tasks: bool = False
     throttle_rate: float = Field(default=2.0, gt=0, description="Updates per second per user.")
-    tick_seconds: int = Field(default=30, ge=1)
+    tick_seconds: float = Field(default=30, gt=0)
     # Several processes over one database may all send: each claims its own rows. The
     # global limit is shared out: the `outbox_rate` of all sending processes add up to 30.
     outbox_sender: bool = True

@@ -7,6 +7,7 @@ so a tick that dies half-way is simply repeated by the next one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -21,18 +22,26 @@ TickJob = Callable[[datetime], Awaitable[None]]
 
 
 class Scheduler(Protocol):
-    def every(self, seconds: int, job_id: str, job: Callable[[], Awaitable[None]]) -> None: ...
+    def every(self, seconds: float, job_id: str, job: Callable[[], Awaitable[None]]) -> None: ...
     def start(self) -> None: ...
-    def shutdown(self) -> None: ...
+    async def shutdown(self) -> None: ...
 
 
 class ApschedulerScheduler:
     def __init__(self) -> None:
         self._aps = AsyncIOScheduler(timezone="UTC")
+        self._in_flight: set[asyncio.Task[None]] = set()
 
-    def every(self, seconds: int, job_id: str, job: Callable[[], Awaitable[None]]) -> None:
+    def every(self, seconds: float, job_id: str, job: Callable[[], Awaitable[None]]) -> None:
+        # APScheduler 3 awaits only what `inspect.iscoroutinefunction` recognises; anything
+        # else (a callable instance, a lambda, a partial) it calls in a worker thread and
+        # drops the coroutine unawaited. Wrapping every job in a coroutine function makes
+        # that mistake impossible whatever is passed in.
+        async def run() -> None:
+            await self._tracked(job())
+
         self._aps.add_job(
-            job,
+            run,
             "interval",
             seconds=seconds,
             id=job_id,
@@ -41,12 +50,22 @@ class ApschedulerScheduler:
             coalesce=True,
         )
 
+    async def _tracked(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        await task
+
     def start(self) -> None:
         self._aps.start()
 
-    def shutdown(self) -> None:
+    async def shutdown(self) -> None:
+        """Stops planning ticks and lets a tick that is running finish (its work is in
+        transactions, so cutting it would only waste it)."""
         if self._aps.running:
             self._aps.shutdown(wait=False)
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
 
 
 class Tick:
@@ -59,7 +78,7 @@ class Tick:
     def register(self, name: str, job: TickJob) -> None:
         self.jobs.append((name, job))
 
-    async def __call__(self) -> None:
+    async def run(self) -> None:
         now = self.clock.now()
         for name, job in self.jobs:
             try:

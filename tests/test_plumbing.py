@@ -24,9 +24,9 @@ async def test_the_tick_runs_every_job_with_the_clock_and_survives_a_failing_one
     tick.register("broken", broken)
     tick.register("recorder", recorder)
     first = clock.now()
-    await tick()
+    await tick.run()
     second = clock.advance(minutes=1)
-    await tick()
+    await tick.run()
     assert seen == [first, second]
 
 

@@ -118,7 +118,7 @@ async def test_ids_older_than_three_days_are_forgotten(database, make_client, cl
     await client.send("/help")
     clock.advance(days=3, seconds=1)
 
-    await dp["tick"]()
+    await dp["tick"].run()
 
     async with database.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(HandledUpdate)) == 0

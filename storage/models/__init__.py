@@ -6,6 +6,7 @@ A new feature's tables go in a new module here, imported below.
 """
 
 from storage.models.base import NAMING, Base, UTCDateTime
+from storage.models.due_work import DueWork
 from storage.models.fsm import FsmRecord
 from storage.models.mandates import (
     Mandate,
@@ -25,6 +26,7 @@ __all__ = [
     "Base",
     "Branch",
     "Consent",
+    "DueWork",
     "FsmRecord",
     "HandledUpdate",
     "Invite",

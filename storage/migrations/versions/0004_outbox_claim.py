@@ -1,10 +1,9 @@
 """outbox: claims for several senders, quiet hours
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-24 10:00:00
 
-Built in parallel with 0003; whichever lands second is re-pointed at the other.
 Existing rows respect quiet hours: every notice queued so far is one about somebody
 else's action.
 """
@@ -17,7 +16,7 @@ from alembic import op
 import storage.models
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

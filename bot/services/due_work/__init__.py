@@ -1,0 +1,24 @@
+"""One engine for due work: reminders, deadlines, digests, recurring duties.
+
+A feature registers a handler per kind, plans work with `plan` in the transaction that
+causes it, cancels it with `cancel`; the tick's `DueWorkRunner` runs it. See the README,
+«Due work», and `runner.py` for claim, lease, retry and recurrence.
+"""
+
+from bot.services.due_work.planning import DueJob, cancel, plan
+from bot.services.due_work.recurrence import Recurrence, TimezoneLookup
+from bot.services.due_work.registry import DueWorkRegistry, Handler, Kind
+from bot.services.due_work.runner import DueWorkRunner, UnknownKind
+
+__all__ = [
+    "DueJob",
+    "DueWorkRegistry",
+    "DueWorkRunner",
+    "Handler",
+    "Kind",
+    "Recurrence",
+    "TimezoneLookup",
+    "UnknownKind",
+    "cancel",
+    "plan",
+]

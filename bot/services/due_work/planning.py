@@ -1,0 +1,112 @@
+"""Planning and cancelling due work, inside the transaction that causes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import as_utc
+from storage.models.due_work import NO_RECIPIENT, DueWork
+
+# What a job may still be stopped in: waiting, or claimed but not yet done.
+CANCELLABLE = ("pending", "running")
+
+
+@dataclass(frozen=True, slots=True)
+class DueJob:
+    """What a handler gets: ids only. It looks everything else up when it runs."""
+
+    id: int
+    kind: str
+    subject: str
+    recipient: int | None
+    due_at: datetime
+    attempts: int  # including this one
+
+    @classmethod
+    def of(cls, row: DueWork) -> DueJob:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            subject=row.subject,
+            recipient=None if row.recipient_id == NO_RECIPIENT else row.recipient_id,
+            due_at=row.due_at,
+            attempts=row.attempts,
+        )
+
+
+def _recipient(recipient: int | None) -> int:
+    if recipient == NO_RECIPIENT:
+        raise ValueError("recipient 0 means 'nobody'; pass None")
+    return NO_RECIPIENT if recipient is None else recipient
+
+
+async def plan(
+    session: AsyncSession,
+    kind: str,
+    subject: str | int,
+    recipient: int | None,
+    due_at: datetime,
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """Plan `kind` about `subject` for `recipient` at `due_at`; True if it was not planned yet.
+
+    Idempotent on (kind, subject, recipient, due_at): planning the same thing again changes
+    nothing, and a done one is never planned again. A cancelled one is planned again (a
+    registration cancelled and made anew gets its reminders back).
+    """
+    due_at = as_utc(due_at)
+    values = {
+        "kind": kind,
+        "subject": str(subject),
+        "recipient_id": _recipient(recipient),
+        "due_at": due_at,
+        "not_before": due_at,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": as_utc(now) if now is not None else due_at,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(DueWork).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["kind", "subject", "recipient_id", "due_at"],
+        set_={
+            "status": "pending",
+            "not_before": statement.excluded.not_before,
+            "attempts": 0,
+            "claimed_by": None,
+            "claimed_until": None,
+            "last_error": None,
+        },
+        where=DueWork.status == "cancelled",
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def cancel(
+    session: AsyncSession, kind: str, subject: str | int, recipient: int | None = None
+) -> int:
+    """Cancel what is not done yet of `kind` about `subject`: for `recipient`, or for
+    everyone when it is None. Returns how many were cancelled. A job claimed by a runner but
+    not finished is cancelled too; the runner then skips it (its finish is a
+    compare-and-set on the status), and a recurring series stops."""
+    statement = (
+        update(DueWork)
+        .where(
+            DueWork.kind == kind,
+            DueWork.subject == str(subject),
+            DueWork.status.in_(CANCELLABLE),
+        )
+        .values(status="cancelled", claimed_by=None, claimed_until=None)
+    )
+    if recipient is not None:
+        statement = statement.where(DueWork.recipient_id == _recipient(recipient))
+    result = await session.execute(statement)
+    return int(result.rowcount)  # type: ignore[attr-defined]
