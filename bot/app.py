@@ -130,6 +130,7 @@ def build_dispatcher(
             database,
             clock,
             global_rate=settings.outbox_rate,
+            give_up_after=timedelta(hours=settings.outbox_give_up_hours),
             quiet_hours=settings.quiet_hours(),
             default_timezone=settings.default_timezone,
         )

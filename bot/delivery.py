@@ -34,6 +34,7 @@ import logging
 import os
 import secrets
 import socket
+from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,6 +62,14 @@ from storage.models import OutboxMessage, User
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0  # seconds: the longest pause between two attempts after a network error
+# A notice is retried through network errors and 5xx for this long after it was queued
+# (unless it says otherwise), then kept as `expired`: Telegram outages and blocks of its
+# addresses last hours, and a notice two days late is still worth having.
+GIVE_UP_AFTER = timedelta(hours=48)
+# When this many different chats are told to wait (429) within FLOOD_WINDOW seconds, it is
+# the bot as a whole that goes too fast: the global pace is halved.
+FLOOD_CHATS = 3
+FLOOD_WINDOW = 10.0
 IDLE_WAIT = 30.0  # seconds: look at the table at least this often even if nobody wakes us
 ERROR_PAUSE = 5.0  # seconds: after a pass itself failed (e.g. the database was unavailable)
 # How long a claim holds. A pass takes about a second of slots (the batch is one second's
@@ -87,9 +96,32 @@ class Throttle:
 
     def __init__(self, clock: Clock, global_rate: int = 30) -> None:
         self.clock = clock
-        self._slot = 1 / global_rate
+        self._base_slot = self._slot = 1 / global_rate
         self._next_slot: float | None = None
         self._turn = asyncio.Lock()  # slots are handed out in the order they were asked for
+        self._floods: deque[tuple[float, int]] = deque()  # (when, chat) of recent 429s
+
+    @property
+    def rate(self) -> float:
+        """Messages a second now: the configured rate, or less after a flood."""
+        return 1 / self._slot
+
+    def flooded(self, chat_id: int) -> None:
+        """Telegram told a chat to wait. One chat is that chat's business (its row waits);
+        several within seconds mean the bot is too fast overall: halve the pace, down to
+        one message a second."""
+        now = self.clock.monotonic()
+        self._floods.append((now, chat_id))
+        while self._floods and self._floods[0][0] < now - FLOOD_WINDOW:
+            self._floods.popleft()
+        if len({chat for _, chat in self._floods}) >= FLOOD_CHATS:
+            self._floods.clear()
+            self._slot = min(self._slot * 2, 1.0)
+            log.warning("outbox: Telegram asks many chats to wait; pace now %.1f/s", self.rate)
+
+    def delivered(self) -> None:
+        """A send went through: the pace creeps back to the configured rate."""
+        self._slot = max(self._base_slot, self._slot * 0.98)
 
     async def acquire(self) -> None:
         """Wait for the next slot; the send follows at once."""
@@ -119,7 +151,7 @@ class OutboxSender:
         *,
         global_rate: int = 30,
         per_chat_interval: float = 1.0,
-        max_attempts: int = 8,
+        give_up_after: timedelta = GIVE_UP_AFTER,
         batch: int | None = None,
         sender_id: str | None = None,
         quiet_hours: QuietHours | None = None,
@@ -128,7 +160,7 @@ class OutboxSender:
         self.bot = bot
         self.database = database
         self.clock = clock
-        self.max_attempts = max_attempts
+        self.give_up_after = give_up_after
         self.per_chat_interval = timedelta(seconds=per_chat_interval)
         self.batch = batch or global_rate  # one second of sends per claim
         self.sender_id = sender_id or default_sender_id()
@@ -217,9 +249,7 @@ class OutboxSender:
                     )
                 )
             ).one()
-        delay = min(
-            [IDLE_WAIT, *((moment - now).total_seconds() for moment in moments if moment)]
-        )
+        delay = min([IDLE_WAIT, *((moment - now).total_seconds() for moment in moments if moment)])
         return max(delay, 0.01)  # never spin, whatever the clocks say
 
     # --- one pass ------------------------------------------------------------------------
@@ -280,9 +310,7 @@ class OutboxSender:
         quiet = [row for row in rows if row.respect_quiet_hours]
         if not quiet:
             return set()
-        zones = await timezones_of(
-            session, {row.chat_id for row in quiet}, self.default_timezone
-        )
+        zones = await timezones_of(session, {row.chat_id for row in quiet}, self.default_timezone)
         releases: dict[datetime, list[int]] = {}
         for row in quiet:
             if release := self.quiet_hours.release_at(now, zones[row.chat_id]):
@@ -325,7 +353,8 @@ class OutboxSender:
         try:
             await self.bot(request)
         except TelegramRetryAfter as error:
-            await self._retry(row, float(error.retry_after), f"429: {error.message}")
+            self.throttle.flooded(row.chat_id)
+            await self._wait_as_asked(row, float(error.retry_after), error.message)
         except TelegramForbiddenError as error:
             await self._block(row, error.message)
         except (TelegramBadRequest, TelegramMigrateToChat, TelegramEntityTooLarge) as error:
@@ -336,6 +365,7 @@ class OutboxSender:
             log.exception("outbox row %s: unexpected error while sending", row.id)
             await self._retry(row, _backoff(row.attempts + 1), repr(error))
         else:
+            self.throttle.delivered()
             await self._record(
                 row,
                 status="sent",
@@ -369,11 +399,26 @@ class OutboxSender:
                 .values(not_before=chat_free)
             )
 
+    async def _wait_as_asked(self, row: OutboxMessage, seconds: float, reason: str) -> None:
+        """429: not a failure. The row (and so its chat's queue) waits as long as Telegram
+        says, however long, and the attempt is not counted against it."""
+        log.info(
+            "outbox row %s to chat %s: Telegram asks to wait %.0f s", row.id, row.chat_id, seconds
+        )
+        await self._record(
+            row,
+            not_before=self.clock.now() + timedelta(seconds=seconds),
+            last_error=f"429: {reason}",
+        )
+
     async def _retry(self, row: OutboxMessage, delay: float, reason: str) -> None:
+        """A transient fault (network, 5xx): tried again after `delay` for as long as the
+        notice is worth sending, then kept as `expired` with the reason."""
         attempts = row.attempts + 1
-        if attempts >= self.max_attempts:
-            log.warning("outbox row %s failed after %s attempts: %s", row.id, attempts, reason)
-            await self._record(row, status="failed", attempts=attempts, last_error=reason)
+        now = self.clock.now()
+        if now + timedelta(seconds=delay) >= self._expiry(row):
+            log.warning("outbox row %s expired after %s attempts: %s", row.id, attempts, reason)
+            await self._record(row, status="expired", attempts=attempts, last_error=reason)
             return
         log.warning(
             "outbox row %s to chat %s: attempt %s failed (%s); retrying in %.0f s",
@@ -389,6 +434,9 @@ class OutboxSender:
             not_before=self.clock.now() + timedelta(seconds=delay),
             last_error=reason,
         )
+
+    def _expiry(self, row: OutboxMessage) -> datetime:
+        return row.expires_at or row.created_at + self.give_up_after
 
     async def _fail(self, row: OutboxMessage, reason: str) -> None:
         log.warning("outbox row %s to chat %s failed: %s", row.id, row.chat_id, reason)

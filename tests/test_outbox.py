@@ -97,7 +97,7 @@ async def test_429_waits_for_retry_after_then_sends(sender, database, clock, rec
 
     assert await sender.send_due() == 0
     [row] = await rows(database)
-    assert (row.status, row.attempts) == ("pending", 1)
+    assert (row.status, row.attempts) == ("pending", 0)  # waiting as asked is no attempt
     assert row.not_before == queued_at + timedelta(seconds=5)
     assert "retry after 5" in row.last_error
 
@@ -109,7 +109,7 @@ async def test_429_waits_for_retry_after_then_sends(sender, database, clock, rec
     assert await sender.send_due() == 1
     assert recording.texts_to(100) == ["Напоминание"]
     [row] = await rows(database)
-    assert (row.status, row.attempts) == ("sent", 2)
+    assert (row.status, row.attempts) == ("sent", 1)
 
 
 async def test_a_retry_holds_back_the_rest_of_that_chat_only(sender, database, clock, recording):
@@ -204,21 +204,73 @@ async def test_network_errors_are_retried_with_growing_pauses(
     assert (row.status, row.attempts) == ("sent", 3)
 
 
-async def test_a_row_fails_after_max_attempts(bot, database, clock, recording):
-    sender = OutboxSender(bot, database, clock, max_attempts=3)
+async def test_an_outage_of_hours_is_waited_out_with_pauses_of_at_most_five_minutes(
+    sender, database, clock, recording
+):
     await queue(database, clock, Notice(100, "отчёт"))
-    for _ in range(4):
+    for _ in range(40):  # about three hours of a Telegram outage
         recording.fail_network("sendMessage")
 
-    for _ in range(3):
-        await sender.send_due()
-        await time_passes(clock, 300)
+    pauses = []
+    while await sender.send_due() == 0:
+        [row] = await rows(database)
+        assert row.status == "pending"
+        pause = (row.not_before - clock.now()).total_seconds()
+        pauses.append(pause)
+        await time_passes(clock, pause)
 
+    assert max(pauses) == 300
+    assert sum(pauses) > 2.5 * 3600
+    assert recording.texts_to(100) == ["отчёт"]
     [row] = await rows(database)
-    assert (row.status, row.attempts) == ("failed", 3)
-    assert "Connection reset by peer" in row.last_error
-    assert await sender.send_due() == 0
+    assert (row.status, row.attempts) == ("sent", 41)
+
+
+async def test_a_notice_expires_once_it_is_no_longer_worth_sending(bot, database, clock, recording):
+    sender = OutboxSender(bot, database, clock, give_up_after=timedelta(hours=1))
+    reminder_starts = clock.now() + timedelta(minutes=10)
+    await queue(
+        database,
+        clock,
+        Notice(100, "отчёт"),
+        Notice(101, "Через час мастер-класс", expires_at=reminder_starts),
+    )
+    for _ in range(100):
+        recording.fail_network("sendMessage")
+
+    while pending := [row for row in await rows(database) if row.status == "pending"]:
+        await sender.send_due()
+        await time_passes(
+            clock, max(1, min((row.not_before - clock.now()).total_seconds() for row in pending))
+        )
+
+    report, reminder = await rows(database)
+    # Tries at 0, 2, 6, 14, 30, 62, 126, 254 and 510 s; the next would be after its start.
+    assert (reminder.status, reminder.attempts) == ("expired", 9)
+    assert "Connection reset by peer" in reminder.last_error
+    assert report.status == "expired"  # an hour on, with tries five minutes apart
+    assert report.attempts == 9 + 10
     assert recording.sent() == []
+
+
+async def test_429_ten_times_in_a_row_is_waited_out_and_counts_no_attempt(
+    sender, database, clock, recording
+):
+    await queue(database, clock, Notice(100, "первое"), Notice(100, "второе"))
+    for _ in range(10):
+        recording.fail("sendMessage", 429, "Too Many Requests: retry after 40", retry_after=40)
+
+    for _ in range(10):
+        assert await sender.send_due() == 0
+        first, second = await rows(database)
+        assert (first.status, first.attempts, second.status) == ("pending", 0, "pending")
+        assert first.not_before == clock.now() + timedelta(seconds=40)
+        await time_passes(clock, 40)
+
+    assert await sender.send_due() == 1
+    await time_passes(clock, 1)
+    assert await sender.send_due() == 1
+    assert recording.texts_to(100) == ["первое", "второе"]  # the chat's order is kept
 
 
 async def test_an_unexpected_error_is_retried_like_a_network_error(

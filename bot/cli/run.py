@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from aiogram import Bot, Dispatcher
@@ -14,14 +14,20 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramNetworkError,
     TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.types import User
 from pydantic import SecretStr
 
 from bot.cli.common import CliError, check_token_format, migrate_schema, token_of
 from bot.config import Settings
 from bot.texts import t
 from storage.db import Database
+
+log = logging.getLogger(__name__)
+MAX_START_WAIT = 60.0  # seconds between two tries to reach Telegram at start
 
 
 def run_command(_args: argparse.Namespace, settings: Settings) -> int:
@@ -45,9 +51,8 @@ async def _poll(settings: Settings) -> None:
     database = Database(settings.database_url)
     bot = build_bot(settings.model_copy(update={"bot_token": SecretStr(token_of(settings) or "")}))
     try:
-        async with _telegram_errors(settings):
-            me = await bot.me()  # a wrong token is told here, before anything starts
-        logging.getLogger(__name__).info(t("cli.starting", username=me.username))
+        me = await wait_for_telegram(bot, settings)
+        log.info(t("cli.starting", username=me.username))
         dispatcher = build_dispatcher(settings, database)
         if settings.webhook_url:
             await _serve_webhook(dispatcher, bot, settings)
@@ -58,6 +63,26 @@ async def _poll(settings: Settings) -> None:
     finally:
         await bot.session.close()
         await database.dispose()
+
+
+async def wait_for_telegram(
+    bot: Bot,
+    settings: Settings,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> User:
+    """Who the bot is (getMe), waiting through an outage: a restart while Telegram is
+    unreachable must leave a bot that starts when it is back, not none. A rejected token
+    is told at once, before anything starts."""
+    delay = 1.0
+    while True:
+        try:
+            async with _telegram_errors(settings):
+                return await bot.me()
+        except _Unreachable as error:
+            log.warning(t("cli.telegram_waiting", error=error.cause, seconds=round(delay)))
+            await sleep(delay)
+            delay = min(delay * 2, MAX_START_WAIT)
 
 
 async def _serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> None:
@@ -74,16 +99,23 @@ async def _serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) -
         await runner.cleanup()
 
 
+class _Unreachable(Exception):
+    """Telegram could not be asked now; worth asking again."""
+
+    def __init__(self, cause: TelegramAPIError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 @asynccontextmanager
 async def _telegram_errors(settings: Settings) -> AsyncIterator[None]:
-    """Telegram's refusal of the token and network failures, told as CliError."""
+    """Telegram's refusal of the token told as CliError; an outage as _Unreachable."""
     try:
         yield
     # Telegram answers an unknown token with 401, some Bot API servers with 404.
     except (TelegramUnauthorizedError, TelegramNotFound):
         raise CliError(t("cli.token_rejected"), 2) from None
-    except TelegramNetworkError as error:
-        api = settings.telegram_api_base or "api.telegram.org"
-        raise CliError(t("cli.telegram_unreachable", api=api, error=error), 1) from None
+    except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as error:
+        raise _Unreachable(error) from None
     except TelegramAPIError as error:
         raise CliError(t("cli.telegram_failed", error=error), 1) from None

@@ -51,6 +51,9 @@ class Notice:
     photo: str | None = None  # a Telegram file_id
     document: str | None = None  # a Telegram file_id
     quiet: bool = True
+    # After this it is not worth sending any more (a masterclass reminder after its start);
+    # None: the sender's default, two days after it was queued.
+    expires_at: datetime | None = None
 
     def to_row(self, now: datetime) -> OutboxMessage:
         payload: dict[str, Any] = {"text": self.text}
@@ -70,6 +73,7 @@ class Notice:
             not_before=now,
             created_at=now,
             respect_quiet_hours=self.quiet,
+            expires_at=self.expires_at,
         )
 
 

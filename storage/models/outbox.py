@@ -38,3 +38,5 @@ class OutboxMessage(Base):
         Boolean, default=True, server_default=true()
     )
     held_until: Mapped[datetime | None]
+    # Not worth sending after this; none: the sender's default (see bot.delivery).
+    expires_at: Mapped[datetime | None]
