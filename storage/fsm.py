@@ -9,6 +9,7 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import FsmRecord
@@ -55,18 +56,40 @@ class DatabaseStorage(BaseStorage):
 
     async def _read(self, key: StorageKey) -> FsmRecord | None:
         async with self.database.current_or_new() as session:
-            return await session.get(FsmRecord, record_key(key))
+            return await _load(session, record_key(key))
 
     async def _write(self, key: StorageKey, **values: Any) -> None:
         async with self.database.current_or_new() as session:
-            record = await session.get(FsmRecord, record_key(key))
+            record = await _load(session, record_key(key))
             state = values.get("state", record.state if record else None)
             data = values.get("data", record.data if record else {})
+            cache = _records(session)
             if state is None and not data:
                 if record is not None:
-                    await session.delete(record)
+                    if record in session.new:  # never written: nothing to delete
+                        session.expunge(record)
+                    else:
+                        await session.delete(record)
+                    cache[record.key] = None
                 return
             if record is None:
                 record = FsmRecord(key=record_key(key))
                 session.add(record)
+                cache[record.key] = record
             record.state, record.data, record.updated_at = state, data, datetime.now(UTC)
+
+
+def _records(session: AsyncSession) -> dict[str, FsmRecord | None]:
+    """The update's FSM rows as read or written in this session, absent ones included:
+    aiogram asks for the state and the data separately and `clear()` writes both, and
+    each would otherwise be one more statement (the identity map remembers only rows that
+    exist). A new row is inserted once, at the commit, with its final state and data."""
+    cache: dict[str, FsmRecord | None] = session.info.setdefault("fsm_records", {})
+    return cache
+
+
+async def _load(session: AsyncSession, key: str) -> FsmRecord | None:
+    cache = _records(session)
+    if key not in cache:
+        cache[key] = await session.get(FsmRecord, key)
+    return cache[key]

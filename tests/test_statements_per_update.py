@@ -60,3 +60,31 @@ async def test_a_renamed_person_is_kept_current_with_one_update_more(
 
     assert sum(s.lstrip().upper().startswith("UPDATE USERS") for s in statements) == 1
     assert len(statements) <= 5, statements
+
+
+async def test_a_step_of_a_conversation_reads_its_state_once(database, make_client, statements):
+    branch = await make_branch(database)
+    await make_user(database, 502, full_name="Иван", branch_id=branch)
+    client = make_client(502)
+    await client.send("/mandate")
+    await client.click("ЖКХ")
+
+    statements.clear()
+    await client.send("Во дворе дома 12 на улице Мира третий месяц не горят фонари")
+
+    fsm_reads = [s for s in statements if s.lstrip().startswith("SELECT fsm_states")]
+    assert len(fsm_reads) == 1, statements  # aiogram asks for state and data: one read
+    # BEGIN, the update's id, the person, the state, the step's new state and data.
+    assert len(statements) <= 5, statements
+
+
+async def test_a_new_conversation_inserts_its_state_once(database, make_client, statements):
+    branch = await make_branch(database)
+    await make_user(database, 503, full_name="Иван", branch_id=branch)
+    client = make_client(503)
+
+    statements.clear()
+    await client.send("/mandate")
+
+    writes = [s for s in statements if s.lstrip().startswith(("INSERT INTO fsm", "UPDATE fsm"))]
+    assert len(writes) == 1, statements
