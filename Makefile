@@ -24,6 +24,7 @@ lint: $(VENV)/.dev
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 # The same suite on a throwaway PostgreSQL server (installed from Debian if missing).

@@ -1,4 +1,5 @@
-"""Per-update plumbing: one database transaction, the person behind the update, a throttle."""
+"""Per-update plumbing: one database transaction, the person behind the update, a throttle;
+and the pressed button's message for callback handlers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiolimiter import AsyncLimiter
 from cachetools import TTLCache
 
@@ -71,6 +72,26 @@ class PersonMiddleware(BaseMiddleware):
             consent_version=settings.consent_version,
             default_timezone=settings.default_timezone,
         )
+        return await handler(event, data)
+
+
+class PressedMessageMiddleware(BaseMiddleware):
+    """A button press reaches its handler only with the message the button is on, as
+    `message: Message`: every callback handler edits or answers that message.
+
+    Telegram sends an `InaccessibleMessage` instead when the message is gone (deleted, or
+    too old for the bot to reach) and no message at all for a button of an inline-mode
+    message. Such a press is answered here with what to do instead, and nothing changes.
+    Registered on the callback queries of the routers' root (`handlers.build_routers`).
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, CallbackQuery)  # registered on callback_query
+        if not isinstance(event.message, Message):
+            log.info("button pressed on a message the bot cannot reach: %r", event.data)
+            await event.answer(t("common.message_gone"), show_alert=True)
+            return None
+        data["message"] = event.message
         return await handler(event, data)
 
 

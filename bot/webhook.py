@@ -18,16 +18,18 @@ from bot.config import Settings
 
 
 def build_webhook_app(dp: Dispatcher, bot: Bot, settings: Settings) -> web.Application:
-    assert settings.webhook_url is not None
+    url = settings.webhook_url
+    if url is None:
+        raise ValueError("webhook mode needs WEBHOOK_URL")
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     app = web.Application()
     SimpleRequestHandler(
         dispatcher=dp, bot=bot, handle_in_background=False, secret_token=secret
-    ).register(app, path=urlsplit(settings.webhook_url).path or "/")
+    ).register(app, path=urlsplit(url).path or "/")
 
     async def set_webhook(bot: Bot) -> None:
         await bot.set_webhook(
-            settings.webhook_url,
+            url,
             secret_token=secret,
             allowed_updates=dp.resolve_used_update_types(),
         )

@@ -2,12 +2,16 @@
 dispatcher (tests and benchmarks build many) gets routers of its own.
 
 Order matters: the error handler and the commands that leave any flow come first, the
-fallback that answers everything else comes last.
+fallback that answers everything else comes last. They hang under one root router, whose
+callback middleware gives every button handler the pressed message (or answers a press on
+a message that is gone without calling any).
 """
 
 from __future__ import annotations
 
 from aiogram import Router
+
+from bot.middlewares import PressedMessageMiddleware
 
 
 def build_routers() -> list[Router]:
@@ -27,4 +31,7 @@ def build_routers() -> list[Router]:
         panel,
         fallback,
     )
-    return [module.create_router() for module in order]
+    root = Router(name="root")
+    root.callback_query.outer_middleware(PressedMessageMiddleware())
+    root.include_routers(*(module.create_router() for module in order))
+    return [root]

@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from contextvars import ContextVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
 
 # The transaction of the update being handled, so that the FSM storage writes a step's
 # state in the same transaction as the step's data: both commit or neither does, and the
@@ -79,7 +81,7 @@ class Database:
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # WAL lets the outbox sender read while a handler writes; the busy timeout makes
         # writers queue instead of failing; SQLite leaves foreign keys off unless asked.
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
@@ -91,7 +93,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get("read_only"):
             conn.exec_driver_sql("BEGIN")
             return

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,7 +90,12 @@ async def load_person(
     return _person(user, rows, admin_ids, consent_version, default_timezone)
 
 
-async def _person_rows(session: AsyncSession, user_id: int) -> list[Row[Any]]:
+# User, role, its branch and region, consent accepted and version, time zone: as the mapped
+# columns type them, though the outer joins can leave all but the user None (checked below).
+_PersonRow = Row[User, str, int | None, int | None, bool, int, str]
+
+
+async def _person_rows(session: AsyncSession, user_id: int) -> list[_PersonRow]:
     """The user with each role assignment (a row per role, one without any), their latest
     consent and their region's time zone: everything a Person needs, in one statement."""
     latest_consent = (
@@ -121,7 +125,7 @@ async def _person_rows(session: AsyncSession, user_id: int) -> list[Row[Any]]:
 
 def _person(
     user: User,
-    rows: list[Row[Any]],
+    rows: list[_PersonRow],
     admin_ids: frozenset[int],
     consent_version: int,
     default_timezone: str,

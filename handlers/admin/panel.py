@@ -42,14 +42,17 @@ async def admin_menu(message: Message, state: FSMContext) -> None:
     await message.answer(t("admin.menu"), reply_markup=builder.as_markup())
 
 
-async def ask_csv(query: CallbackQuery, state: FSMContext) -> None:
+async def ask_csv(query: CallbackQuery, message: Message, state: FSMContext) -> None:
     await state.set_state(AdminForm.csv)
     await query.answer()
-    await query.message.edit_text(t("admin.csv_ask"))
+    await message.edit_text(t("admin.csv_ask"))
 
 
 async def receive_csv(message: Message, session: AsyncSession, state: FSMContext, bot: Bot) -> None:
     document = message.document
+    if document is None:  # the router lets only documents in; say what is expected
+        await csv_expected(message)
+        return
     if document.file_size and document.file_size > MAX_CSV_BYTES:
         await message.answer(t("admin.csv_too_big", limit=MAX_CSV_BYTES // 1024 // 1024))
         await message.answer(t("admin.csv_ask"))
@@ -82,7 +85,7 @@ async def csv_expected(message: Message) -> None:
     await message.answer(t("admin.csv_ask"))
 
 
-async def ask_role(query: CallbackQuery, state: FSMContext) -> None:
+async def ask_role(query: CallbackQuery, message: Message, state: FSMContext) -> None:
     await state.clear()
     builder = InlineKeyboardBuilder()
     for role in (Role.MEMBER, Role.SECRETARY, Role.CURATOR):
@@ -91,11 +94,15 @@ async def ask_role(query: CallbackQuery, state: FSMContext) -> None:
         )
     builder.adjust(1)
     await query.answer()
-    await query.message.edit_text(t("admin.invite_role_ask"), reply_markup=builder.as_markup())
+    await message.edit_text(t("admin.invite_role_ask"), reply_markup=builder.as_markup())
 
 
 async def choose_role(
-    query: CallbackQuery, callback_data: AdminCb, state: FSMContext, session: AsyncSession
+    query: CallbackQuery,
+    message: Message,
+    callback_data: AdminCb,
+    state: FSMContext,
+    session: AsyncSession,
 ) -> None:
     role = callback_data.role
     if role not in (Role.MEMBER, Role.SECRETARY, Role.CURATOR):
@@ -105,7 +112,7 @@ async def choose_role(
     await state.update_data(role=role, selected=[])
     text, markup = await branch_picker.regions(session, "inv", _title(role))
     await query.answer()
-    await query.message.edit_text(text, reply_markup=markup)
+    await message.edit_text(text, reply_markup=markup)
 
 
 def _title(role: str) -> str:
@@ -114,6 +121,7 @@ def _title(role: str) -> str:
 
 async def pick_for_invite(
     query: CallbackQuery,
+    message: Message,
     callback_data: PickCb,
     state: FSMContext,
     person: Person,
@@ -135,7 +143,7 @@ async def pick_for_invite(
         if not branch_ids:
             await query.answer(t("admin.pick_at_least_one"), show_alert=True)
             return
-        await _make_invite(query, state, person, session, clock, bot, role, branch_ids)
+        await _make_invite(query, message, state, person, session, clock, bot, role, branch_ids)
         return
     screen = await branch_picker.render(session, callback_data, _title(role), selected)
     await query.answer()
@@ -143,11 +151,12 @@ async def pick_for_invite(
         return
     if callback_data.level in ("loc", "brp"):
         await state.update_data(local_id=callback_data.id, page=callback_data.page)
-    await query.message.edit_text(screen[0], reply_markup=screen[1])
+    await message.edit_text(screen[0], reply_markup=screen[1])
 
 
 async def _make_invite(
     query: CallbackQuery,
+    message: Message,
     state: FSMContext,
     person: Person,
     session: AsyncSession,
@@ -164,8 +173,8 @@ async def _make_invite(
     branches = [await queries.get_branch(session, b) for b in branch_ids]
     link = await create_start_link(bot, invite.token)
     validity = (
-        t("admin.invite_validity_reusable")
-        if invite.reusable
+        t("admin.invite_validity_reusable")  # a reusable link never expires
+        if invite.expires_at is None
         else t(
             "admin.invite_validity_once",
             until=local(invite.expires_at, person.timezone).strftime("%d.%m.%Y %H:%M"),
@@ -173,7 +182,7 @@ async def _make_invite(
     )
     await state.clear()
     await query.answer()
-    await query.message.edit_text(
+    await message.edit_text(
         t(
             "admin.invite_ready",
             role=t(f"common.role.{role}"),

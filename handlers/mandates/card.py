@@ -13,7 +13,13 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    MediaUnion,
+    Message,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -66,7 +72,7 @@ async def send_photos(bot: Bot, chat_id: int, card: MandateCard) -> None:
         if len(card.photos) == 1:
             await bot.send_photo(chat_id, card.photos[0], caption=caption)
         else:
-            media = [
+            media: list[MediaUnion] = [
                 InputMediaPhoto(media=file_id, caption=caption if i == 0 else None)
                 for i, file_id in enumerate(card.photos)
             ]
@@ -136,7 +142,11 @@ async def redraw(
 
 
 async def ask_rating(
-    query: CallbackQuery, callback_data: MandateCb, person: Person, session: AsyncSession
+    query: CallbackQuery,
+    message: Message,
+    callback_data: MandateCb,
+    person: Person,
+    session: AsyncSession,
 ) -> None:
     try:
         mandate = await lifecycle.check_action(session, person, callback_data.id, "rate")
@@ -144,7 +154,7 @@ async def ask_rating(
         await refuse(query, error)
         return
     await query.answer()
-    await query.message.answer(
+    await message.answer(
         t("mandate_work.prompt.rate", number=html.escape(mandate.number)),
         reply_markup=card_view.rate_keyboard(mandate.id),
     )

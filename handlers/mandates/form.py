@@ -23,7 +23,6 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
-    MaybeInaccessibleMessage,
     Message,
     ReplyKeyboardMarkup,
 )
@@ -200,7 +199,7 @@ async def ask(
     bot: Bot,
     rules: MandateRules,
     *,
-    message: MaybeInaccessibleMessage | None = None,
+    message: Message | None = None,
     query: CallbackQuery | None = None,
     ack: str | None = None,
 ) -> None:
@@ -215,11 +214,10 @@ async def ask(
     if query is not None and not isinstance(markup, ReplyKeyboardMarkup):
         shown = await show_in_place(bot, query, text, markup)
     else:
-        if query is not None:
+        if query is not None and isinstance(query.message, Message):
             message = query.message
-            if isinstance(message, Message):
-                await drop_buttons(bot, message.chat.id, message.message_id)
-        assert message is not None
+            await drop_buttons(bot, message.chat.id, message.message_id)
+        assert message is not None, "a typed answer, or a press on a reachable message"
         shown = (await message.answer(text, reply_markup=markup)).message_id
     if step == MandateForm.photos:
         # Photos update this prompt's count; an older prompt's button would only confuse.
@@ -229,7 +227,7 @@ async def ask(
         await state.update_data(photos_msg={"id": shown, "album": None, "refused": 0})
 
 
-def _chat_id(query: CallbackQuery | None, message: MaybeInaccessibleMessage | None) -> int:
+def _chat_id(query: CallbackQuery | None, message: Message | None) -> int:
     if query is not None:
         return query.from_user.id
     assert message is not None

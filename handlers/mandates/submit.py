@@ -83,12 +83,13 @@ async def edit_field(
     await ask(EDITABLE[field], state, bot, mandate_rules, query=query, ack=ack)
 
 
-async def cancel_draft(query: CallbackQuery, state: FSMContext, person: Person, bot: Bot) -> None:
+async def cancel_draft(
+    query: CallbackQuery, message: Message, state: FSMContext, person: Person, bot: Bot
+) -> None:
     await state.clear()
     await query.answer()
     await show_in_place(bot, query, say("cancelled"))
-    assert query.message is not None
-    await show_menu(query.message, person, bot)  # type: ignore[arg-type]
+    await show_menu(message, person, bot)
 
 
 SIMILAR_PREVIEW = 100
@@ -100,6 +101,7 @@ def _preview(text: str) -> str:
 
 async def send(
     query: CallbackQuery,
+    message: Message,
     state: FSMContext,
     person: Person,
     session: AsyncSession,
@@ -115,7 +117,7 @@ async def send(
         return
     similar = await find_similar(session, person, clean, clock.now())
     if not similar:
-        await _submit(query, state, person, session, clock, bot, clean, mandate_rules)
+        await _submit(query, message, state, person, session, clock, bot, clean, mandate_rules)
         return
     offered = [
         {
@@ -135,6 +137,7 @@ async def send(
 
 async def similar_chosen(
     query: CallbackQuery,
+    message: Message,
     callback_data: SubmitCb,
     state: FSMContext,
     person: Person,
@@ -145,7 +148,7 @@ async def similar_chosen(
 ) -> None:
     draft, data = await draft_of(state)
     if callback_data.value == "new":
-        await _submit(query, state, person, session, clock, bot, draft, mandate_rules)
+        await _submit(query, message, state, person, session, clock, bot, draft, mandate_rules)
         return
     offered = {str(item["id"]) for item in data.get("similar", [])}
     if callback_data.value not in offered:  # forged, or from an older offer
@@ -165,12 +168,12 @@ async def similar_chosen(
     else:
         text = say("similar.already_supported", number=number)
     await show_in_place(bot, query, text)
-    assert query.message is not None
-    await show_menu(query.message, person, bot)  # type: ignore[arg-type]
+    await show_menu(message, person, bot)
 
 
 async def _submit(
     query: CallbackQuery,
+    message: Message,
     state: FSMContext,
     person: Person,
     session: AsyncSession,
@@ -188,8 +191,7 @@ async def _submit(
     await query.answer()
     day = last_day_to_answer(mandate.due_at, person.timezone).strftime("%d.%m.%Y")
     await show_in_place(bot, query, say("sent", number=html.escape(mandate.number), day=day))
-    assert query.message is not None
-    await show_menu(query.message, person, bot)  # type: ignore[arg-type]
+    await show_menu(message, person, bot)
 
 
 def _wrong(key: str) -> Callable[..., Any]:

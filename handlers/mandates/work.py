@@ -53,14 +53,17 @@ MENU_LABELS = frozenset(
 AN_ANSWER = F.text & ~F.text.startswith("/") & ~F.text.in_(MENU_LABELS)
 
 
-async def to_menu(query: CallbackQuery, state: FSMContext, person: Person, bot: Bot) -> None:
+async def to_menu(
+    query: CallbackQuery, message: Message, state: FSMContext, person: Person, bot: Bot
+) -> None:
     await leave_work(state)
     await query.answer()
-    await show_menu(query.message, person, bot)
+    await show_menu(message, person, bot)
 
 
 async def start_text_action(
     query: CallbackQuery,
+    message: Message,
     callback_data: MandateCb,
     state: FSMContext,
     person: Person,
@@ -86,7 +89,7 @@ async def start_text_action(
     if question:
         quoted = t("mandate_work.prompt.answer_question", question=html.escape(question))
         text = f"{text}\n\n{quoted}"
-    await query.message.answer(text)
+    await message.answer(text)
 
 
 def _prompt(action: str, work: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup | None]:

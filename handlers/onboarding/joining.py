@@ -124,6 +124,7 @@ async def _invite_result(session: AsyncSession, redeemed: invites.Redeemed) -> s
 
 async def consent_decision(
     query: CallbackQuery,
+    message: Message,
     callback_data: ConsentCb,
     state: FSMContext,
     person: Person,
@@ -140,12 +141,12 @@ async def consent_decision(
     await query.answer()
     if not callback_data.accept:
         await state.clear()
-        await query.message.edit_text(t("onboarding.consent_declined", when=when))
+        await message.edit_text(t("onboarding.consent_declined", when=when))
         return
-    await query.message.edit_text(t("onboarding.consent_accepted", when=when))
+    await message.edit_text(t("onboarding.consent_accepted", when=when))
     person = await reload_person(session, person.id, settings)
     await proceed(
-        query.message,
+        message,
         state,
         person=person,
         session=session,
@@ -173,6 +174,7 @@ async def consent_expected(message: Message, settings: Settings) -> None:
 
 async def pick(
     query: CallbackQuery,
+    message: Message,
     callback_data: PickCb,
     state: FSMContext,
     person: Person,
@@ -193,7 +195,7 @@ async def pick(
             return
         await query.answer()
         branch = await queries.get_branch(session, callback_data.id)
-        await query.message.edit_text(
+        await message.edit_text(
             t(
                 "onboarding.joined",
                 number=html.escape(branch.number),
@@ -203,7 +205,7 @@ async def pick(
             )
         )
         await state.clear()
-        await show_menu(query.message, await reload_person(session, person.id, settings), bot)
+        await show_menu(message, await reload_person(session, person.id, settings), bot)
         return
     screen = await branch_picker.render(session, callback_data, title)
     await query.answer()
@@ -211,7 +213,7 @@ async def pick(
         return
     if callback_data.level in ("loc", "brp"):
         await state.update_data(local_id=callback_data.id)
-    await query.message.edit_text(screen[0], reply_markup=screen[1])
+    await message.edit_text(screen[0], reply_markup=screen[1])
 
 
 async def picking_expected(message: Message, session: AsyncSession) -> None:

@@ -127,6 +127,29 @@ class BotClient:
         )
         return await self.feed(Update(update_id=next(_update_ids), callback_query=query))
 
+    async def click_gone(self, data: str, *, inline: bool = False) -> Any:
+        """Press a button whose message the bot can no longer reach, parsed from the JSON
+        Telegram sends: `date` 0 makes it an InaccessibleMessage; a button of an inline-mode
+        message comes with no message at all, only its inline_message_id."""
+        query: dict[str, Any] = {
+            "id": str(next(_update_ids)),
+            "from": self.user.model_dump(exclude_none=True),
+            "chat_instance": "ci",
+            "data": data,
+        }
+        if inline:
+            query["inline_message_id"] = "inline-1"
+        else:
+            query["message"] = {
+                "chat": self.chat.model_dump(exclude_none=True),
+                "message_id": 1,
+                "date": 0,
+            }
+        update = Update.model_validate(
+            {"update_id": next(_update_ids), "callback_query": query}, context={"bot": self.bot}
+        )
+        return await self.feed(update)
+
     # --- what the user saw --------------------------------------------------------------
 
     def messages(self) -> list[dict[str, Any]]:

@@ -183,7 +183,7 @@ async def staff_branches(session: AsyncSession, person: Person) -> list[BranchOp
     query = select(Branch.id, Branch.number, Branch.name).order_by(Branch.number, Branch.id)
     if not (person.is_admin and not person.admin_regions):
         ids = sorted(person.secretary_of | person.curator_of)
-        condition = Branch.id.in_(ids)
+        condition: ColumnElement[bool] = Branch.id.in_(ids)
         if person.is_admin:
             condition = condition | Branch.region_id.in_(sorted(person.admin_regions))
         query = query.where(condition)

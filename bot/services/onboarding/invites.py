@@ -67,8 +67,9 @@ async def redeem_invite(session: AsyncSession, token: str, user_id: int, now: da
             update(Invite)
             .where(Invite.token == token, Invite.used_by.is_(None))
             .values(used_by=user_id, used_at=now)
+            .returning(Invite.token)
         )
-        if claimed.rowcount != 1:
+        if claimed.first() is None:
             raise DomainError("invite_used")
     role = Role(invite.role)
     branch_ids = tuple(b.branch_id for b in invite.branches)

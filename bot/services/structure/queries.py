@@ -60,7 +60,7 @@ def number_key(number: str) -> tuple[tuple[int, int, str], ...]:
     )
 
 
-def _branch_query() -> Select[tuple[Branch, str, Region]]:
+def _branch_query() -> Select[Branch, str, Region]:
     return (
         select(Branch, LocalBranch.name, Region)
         .join(LocalBranch, Branch.local_branch_id == LocalBranch.id)
