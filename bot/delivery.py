@@ -58,6 +58,7 @@ from bot.services.outbox import QuietHours
 from bot.services.people import timezones_of
 from storage.db import Database
 from storage.models import OutboxMessage, User
+from storage.statements import rows_changed
 
 log = logging.getLogger(__name__)
 
@@ -335,13 +336,14 @@ class OutboxSender:
     async def _skip_unreachable(self, session: AsyncSession) -> None:
         """Rows for users who blocked the bot are never sent: Telegram would only say 403."""
         unreachable = select(User.id).where(User.is_reachable.is_(False))
-        result = await session.execute(
+        skipped = await rows_changed(
+            session,
             update(OutboxMessage)
             .where(OutboxMessage.status == "pending", OutboxMessage.chat_id.in_(unreachable))
-            .values(status="blocked", last_error="user blocked the bot")
+            .values(status="blocked", last_error="user blocked the bot"),
         )
-        if result.rowcount:
-            log.info("outbox: %s row(s) skipped, their users blocked the bot", result.rowcount)
+        if skipped:
+            log.info("outbox: %s row(s) skipped, their users blocked the bot", skipped)
 
     async def _deliver(self, row: OutboxMessage) -> bool:
         """Send one row and record the outcome; True if Telegram took it."""
@@ -527,5 +529,7 @@ def _markup(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | N
     if not rows:
         return None
     return InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(**button) for button in row] for row in rows]
+        inline_keyboard=[
+            [InlineKeyboardButton.model_validate(button) for button in row] for row in rows
+        ]
     )

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import HandledUpdate
-from storage.upsert import dialect_insert
+from storage.statements import dialect_insert, rows_changed
 
 # Telegram keeps an unconfirmed update for 24 hours; ids are kept a while longer.
 KEEP_FOR_DAYS = 3
@@ -26,10 +26,10 @@ async def first_time(session: AsyncSession, bot_id: int, update_id: int, now: da
         .values(bot_id=bot_id, update_id=update_id, handled_at=now)
         .on_conflict_do_nothing()
     )
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return await rows_changed(session, statement) == 1
 
 
 async def forget_before(session: AsyncSession, moment: datetime) -> int:
-    result = await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < moment))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return await rows_changed(
+        session, delete(HandledUpdate).where(HandledUpdate.handled_at < moment)
+    )

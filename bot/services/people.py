@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -168,7 +169,10 @@ async def timezones_of(
     return zones
 
 
-def _in_home_region(statement: Select[Any]) -> Select[Any]:
+_Select = TypeVar("_Select", bound="Select[*tuple[Any, ...]]")
+
+
+def _in_home_region(statement: _Select) -> _Select:
     """Joins the person's home region: that of their branch, else that of the first branch
     they are secretary of (a secretary need not be a member), else none."""
     first_secretary_branch = (

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import as_utc
 from storage.models.due_work import NO_RECIPIENT, DueWork
+from storage.statements import dialect_insert, rows_changed
 
 # What a job may still be stopped in: waiting, or claimed but not yet done.
 CANCELLABLE = ("pending", "running")
@@ -71,9 +71,7 @@ async def plan(
         "attempts": 0,
         "created_at": as_utc(now) if now is not None else due_at,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(DueWork).values(**values)
+    statement = dialect_insert(session, DueWork).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["kind", "subject", "recipient_id", "due_at"],
         set_={
@@ -86,8 +84,7 @@ async def plan(
         },
         where=DueWork.status == "cancelled",
     )
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return await rows_changed(session, statement) == 1
 
 
 async def cancel(
@@ -108,5 +105,4 @@ async def cancel(
     )
     if recipient is not None:
         statement = statement.where(DueWork.recipient_id == _recipient(recipient))
-    result = await session.execute(statement)
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return await rows_changed(session, statement)

@@ -38,6 +38,7 @@ from bot.services.due_work.planning import DueJob, plan
 from bot.services.due_work.registry import DueWorkRegistry, Kind
 from storage.db import Database
 from storage.models.due_work import DueWork
+from storage.statements import rows_changed
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +131,13 @@ class DueWorkRunner:
         try:
             async with self.database.unit_of_work() as session:
                 now = self.clock.now()
-                finished = await session.execute(
+                finished = await rows_changed(
+                    session,
                     self._ours(job).values(
                         status="done", done_at=now, claimed_until=None, last_error=None
-                    )
+                    ),
                 )
-                if not finished.rowcount:  # type: ignore[attr-defined]
+                if not finished:
                     log.info("due work %s (%s) is no longer ours: skipped", job.id, job.kind)
                     return "skipped"
                 kind = self.registry.get(job.kind)
@@ -161,6 +163,7 @@ class DueWorkRunner:
         now = self.clock.now()
         final = job.attempts >= self.max_attempts
         async with self.database.unit_of_work() as session:
+            values: dict[str, object]
             if final:
                 values = {"status": "failed", "claimed_by": None, "claimed_until": None}
             else:
@@ -170,8 +173,10 @@ class DueWorkRunner:
                     "claimed_until": None,
                     "not_before": now + self._backoff(job.attempts),
                 }
-            changed = await session.execute(self._ours(job).values(last_error=reason, **values))
-            if not changed.rowcount:  # type: ignore[attr-defined]
+            changed = await rows_changed(
+                session, self._ours(job).values(last_error=reason, **values)
+            )
+            if not changed:
                 log.warning("due work %s (%s) failed and is no longer ours", job.id, job.kind)
                 return "skipped"
             if final and (kind := self.registry.get(job.kind)) is not None:

@@ -18,6 +18,7 @@ from bot.services.mandates import notices
 from bot.services.mandates.access import Action, ActorRole, require
 from bot.services.people import Person, curators_of, secretaries_of
 from storage.models import Branch, Mandate, MandateEvent, Region
+from storage.statements import rows_changed
 
 
 class LoadedMandate(NamedTuple):
@@ -63,13 +64,14 @@ def not_allowed(mandate: Mandate) -> DomainError:
 async def set_status(session: AsyncSession, mandate: Mandate, **values: object) -> None:
     """Compare-and-set: change the row only if its status is still the one we read, so a
     double tap or two secretaries at once make exactly one change."""
-    result = await session.execute(
+    changed = await rows_changed(
+        session,
         update(Mandate)
         .where(Mandate.id == mandate.id, Mandate.status == mandate.status)
         .values(**values)
-        .execution_options(synchronize_session="evaluate")
+        .execution_options(synchronize_session="evaluate"),
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         await session.refresh(mandate)
         raise not_allowed(mandate)
 

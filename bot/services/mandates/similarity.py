@@ -21,7 +21,7 @@ from bot.services.mandates.records import load_mandate, new_event, require_for
 from bot.services.outbox import enqueue
 from bot.services.people import Person
 from storage.models import Mandate, MandateSupporter
-from storage.upsert import dialect_insert
+from storage.statements import dialect_insert, rows_changed
 
 SIMILAR_DAYS = 30
 
@@ -150,12 +150,14 @@ async def support_mandate(
     if mandate.status not in UNFINISHED_STATUSES:
         raise DomainError("mandate_not_open", number=html.escape(mandate.number))
     added = (
-        await session.execute(
+        await rows_changed(
+            session,
             dialect_insert(session, MandateSupporter.__table__)
             .values(mandate_id=mandate.id, user_id=person.id, supported_at=now)
-            .on_conflict_do_nothing()
+            .on_conflict_do_nothing(),
         )
-    ).rowcount == 1  # type: ignore[attr-defined]
+        == 1
+    )
     if added:
         await session.execute(
             update(Mandate)

@@ -19,7 +19,7 @@ from bot.services.outbox import enqueue
 from bot.services.people import Person
 from bot.services.working_days import add_working_days, last_day_to_answer
 from storage.models import Branch, Mandate, MandateCounter, MandatePhoto, Region
-from storage.upsert import dialect_insert
+from storage.statements import dialect_insert
 
 
 async def _next_sequence(session: AsyncSession, branch_id: int, year: int) -> int:
