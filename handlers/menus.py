@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from weakref import WeakKeyDictionary
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -13,6 +14,7 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
+from cachetools import LRUCache
 
 from bot.services.people import Person, Role
 from bot.texts import t
@@ -75,10 +77,21 @@ async def set_default_commands(bot: Bot) -> None:
 
 
 async def set_commands_for(bot: Bot, person: Person) -> None:
-    """This person's own command list, so the «/» menu shows what their roles allow."""
+    """This person's own command list, so the «/» menu shows what their roles allow; sent
+    only when it differs from the one this bot last set for them, i.e. when their roles
+    changed (after a restart, once more on their next menu)."""
+    commands = commands_for(person)
+    names = tuple(command.command for command in commands)
+    sent = _commands_sent.setdefault(bot, LRUCache(maxsize=100_000))
+    if sent.get(person.id) == names:
+        return
     try:
-        await bot.set_my_commands(
-            commands_for(person), scope=BotCommandScopeChat(chat_id=person.id)
-        )
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=person.id))
     except TelegramAPIError:
         log.warning("could not set commands for %s", person.id, exc_info=True)
+        return
+    sent[person.id] = names
+
+
+# Per Bot instance (a process has one; tests build many): person id → command names set.
+_commands_sent: WeakKeyDictionary[Bot, LRUCache[int, tuple[str, ...]]] = WeakKeyDictionary()
