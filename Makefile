@@ -13,7 +13,7 @@ $(VENV)/.dev: $(BIN)/pervichka
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-.PHONY: install run test test-postgres lint bench
+.PHONY: install run test test-postgres test-redis lint bench
 install: $(BIN)/pervichka
 
 run: $(BIN)/pervichka
@@ -30,6 +30,11 @@ test: $(VENV)/.dev
 # The same suite on a throwaway PostgreSQL server (installed from Debian if missing).
 test-postgres: $(VENV)/.dev
 	scripts/with-postgres.sh $(BIN)/pytest -q
+
+# The scale-out configuration: the suite on PostgreSQL with FSM state and event isolation
+# in a throwaway Redis server (REDIS_URL), both installed from Debian if missing.
+test-redis: $(VENV)/.dev
+	scripts/with-postgres.sh scripts/with-redis.sh $(BIN)/pytest -q
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.engine import make_url
 
 from bot.app import build_bot, build_dispatcher
@@ -38,18 +39,54 @@ def _without_ssl_probe(url: str | None) -> str | None:
 
 # Set by `make test-postgres`: the same suite against PostgreSQL instead of SQLite files.
 POSTGRES_URL = _without_ssl_probe(os.environ.get("TEST_POSTGRES_URL"))
+# Set by `make test-redis`: FSM state and event isolation in that Redis, as REDIS_URL does.
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def flush_redis() -> None:
+    """One Redis for the whole run: each test starts with no conversation in it."""
+    import redis
+
+    with redis.Redis.from_url(REDIS_URL) as client:
+        client.flushdb()
 
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
+    if REDIS_URL:
+        flush_redis()
     return Settings(
         _env_file=None,
         bot_token="42:TEST-TOKEN",
         bot_username="pervichka_test_bot",
         database_url=POSTGRES_URL or f"sqlite+aiosqlite:///{tmp_path}/test.sqlite3",
+        redis_url=REDIS_URL,
         admin_ids=frozenset({ADMIN_ID}),
         throttle_rate=1000,
     )
+
+
+@pytest.fixture(autouse=True)
+async def _close_redis_storages(monkeypatch) -> AsyncIterator[None]:
+    """Tests build dispatchers (a restart is a second one) and seldom shut them down; with
+    Redis each holds a connection pool, closed here as the shutdown would close it."""
+    if not REDIS_URL:
+        yield
+        return
+    import bot.app
+
+    built: list[BaseStorage] = []
+    real = bot.app.build_fsm_storage
+
+    def build(*args, **kwargs):
+        storage, isolation = real(*args, **kwargs)
+        built.append(storage)
+        return storage, isolation
+
+    monkeypatch.setattr(bot.app, "build_fsm_storage", build)
+    yield
+    for storage in built:
+        await storage.close()
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ is exercised: form and multipart encoding, long polling with `offset`, error ans
 A scripted user queues updates with `push_message` / `push_callback` / `click`; every call
 the bot makes is recorded as a `Call`, and `wait_for` waits (bounded, on a condition, no
 sleeping) for the call a test expects. `fail(method, status, ...)` makes the next call of a
-method answer with a Bot API error, as Telegram would.
+method answer with a Bot API error, as Telegram would. `hold(method)` keeps the bot's calls
+of a method waiting for an answer (`wait_held` sees them arrive) until `release(method)`,
+so a test can kill the bot in the middle of an update.
 """
 
 from __future__ import annotations
@@ -109,6 +111,8 @@ class FakeTelegram:
         self._failures: dict[str, deque[tuple[int, dict[str, Any] | str] | None]] = defaultdict(
             deque
         )
+        self._holds: dict[str, asyncio.Event] = {}
+        self.held: list[Call] = []  # calls that arrived while their method was held
         self._changed = asyncio.Condition()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -160,6 +164,11 @@ class FakeTelegram:
         return update_id
 
     async def push_message(self, user_id: int, text: str, first_name: str = "Иван") -> int:
+        return await self.push_update(**self.message_update(user_id, text, first_name))
+
+    def message_update(self, user_id: int, text: str, first_name: str = "Иван") -> dict[str, Any]:
+        """The content of an update with a text message, without an `update_id`; for
+        `push_update`, or to be posted to a webhook."""
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -170,7 +179,7 @@ class FakeTelegram:
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return await self.push_update(message=message)
+        return {"message": message}
 
     async def push_callback(
         self, user_id: int, data: str, message_id: int, first_name: str = "Иван"
@@ -271,6 +280,28 @@ class FakeTelegram:
         """The next call of `method` gets a proxy's HTML error page, not the Bot API's JSON."""
         self._failures[method.lower()].append((status, PROXY_PAGE))
 
+    # --- holding calls ------------------------------------------------------------------
+
+    def hold(self, method: str) -> None:
+        """Calls of `method` from now on wait for `release(method)` before being answered."""
+        self._holds.setdefault(method.lower(), asyncio.Event())
+
+    def release(self, method: str) -> None:
+        """Answer the held calls of `method` (those whose caller is still connected)."""
+        if event := self._holds.pop(method.lower(), None):
+            event.set()
+
+    async def wait_held(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        key = method.lower()
+
+        def held() -> list[Call]:
+            return [c for c in self.held if c.method.lower() == key]
+
+        async with self._changed:
+            async with asyncio.timeout(timeout):
+                await self._changed.wait_for(lambda: len(held()) >= count)
+        return held()
+
     # --- HTTP ---------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -283,6 +314,15 @@ class FakeTelegram:
             return await self._get_updates(method, params)
 
         call = Call(method, params, files=files)
+        if hold := self._holds.get(key):
+            async with self._changed:
+                self.held.append(call)
+                self._changed.notify_all()
+            await hold.wait()
+            if request.transport is None or request.transport.is_closing():
+                call.status = 0  # the caller is gone (killed): nothing was answered
+                await self._record(call)
+                return web.Response()
         if queued := self._failures.get(key):
             failure = queued.popleft()
             if failure is None:

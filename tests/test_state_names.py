@@ -2,7 +2,9 @@
 name for a state), so moving a StatesGroup to another module is fine, renaming one is not.
 
 A conversation begun before the code moved (its row written here as the old code left it)
-is finished after the move, and the names the routers use are exactly today's.
+is finished after the move, and the names the routers use are exactly today's. With
+`REDIS_URL` the names are persisted in Redis instead, under aiogram's own keys: the state
+is written there through the storage, the row format does not apply.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import select
 
 from handlers import build_routers
-from storage.fsm import record_key
+from storage.fsm import DatabaseStorage, record_key
 from storage.models import FsmRecord, Mandate
 from tests.mandates.helpers import TEXT, get_mandate, submit
+
+BOT_ID = 42  # the bot of the test token
 
 # Every state name in the FSM table today. Renaming one strands the people who are in it.
 STATE_NAMES = frozenset(
@@ -72,19 +76,26 @@ async def test_the_routers_use_exactly_todays_state_names() -> None:
     assert used == STATE_NAMES
 
 
-async def _begun_before_the_move(database, bot, user_id: int, state: str, data: dict[str, Any]):
-    """The FSM row a conversation left in the table, written as the old code stored it."""
-    key = StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id)
-    async with database.transaction() as session:
+async def _begun_before_the_move(dp, user_id: int, state: str, data: dict[str, Any]):
+    """The FSM row a conversation left in the table, written as the old code stored it
+    (in Redis: the plain state name and data, as aiogram stores them)."""
+    key = StorageKey(bot_id=BOT_ID, chat_id=user_id, user_id=user_id)
+    if not isinstance(dp.storage, DatabaseStorage):
+        await dp.storage.set_state(key, state)
+        await dp.storage.set_data(key, data)
+        return
+    async with dp["database"].transaction() as session:
         session.add(
             FsmRecord(key=record_key(key), state=state, data=data, updated_at=datetime.now(UTC))
         )
 
 
-async def _stored_state(database, bot, user_id: int) -> str | None:
-    key = record_key(StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id))
-    async with database.transaction() as session:
-        return await session.scalar(select(FsmRecord.state).where(FsmRecord.key == key))
+async def _stored_state(dp, user_id: int) -> str | None:
+    key = StorageKey(bot_id=BOT_ID, chat_id=user_id, user_id=user_id)
+    if not isinstance(dp.storage, DatabaseStorage):
+        return await dp.storage.get_state(key)
+    async with dp["database"].transaction() as session:
+        return await session.scalar(select(FsmRecord.state).where(FsmRecord.key == record_key(key)))
 
 
 def _old_draft(**fields: Any) -> dict[str, Any]:
@@ -102,10 +113,9 @@ def _old_draft(**fields: Any) -> dict[str, Any]:
     return {**draft, **fields}
 
 
-async def test_a_draft_at_the_summary_is_sent_after_the_move(database, bot, world, make_client):
+async def test_a_draft_at_the_summary_is_sent_after_the_move(database, dp, world, make_client):
     await _begun_before_the_move(
-        database,
-        bot,
+        dp,
         world.author,
         "MandateForm:summary",
         {"draft": _old_draft(), "editing": None, "photos_msg": None},
@@ -116,25 +126,22 @@ async def test_a_draft_at_the_summary_is_sent_after_the_move(database, bot, worl
     assert [(m.author_id, m.category, m.text) for m in saved] == [
         (world.author, "improvement", TEXT)
     ]
-    assert await _stored_state(database, bot, world.author) is None
+    assert await _stored_state(dp, world.author) is None
 
 
-async def test_a_draft_waiting_for_its_text_goes_on_after_the_move(
-    database, bot, world, make_client
-):
+async def test_a_draft_waiting_for_its_text_goes_on_after_the_move(dp, world, make_client):
     draft = _old_draft(text=None, address=None)
-    await _begun_before_the_move(database, bot, world.author, "MandateForm:text", {"draft": draft})
+    await _begun_before_the_move(dp, world.author, "MandateForm:text", {"draft": draft})
     await make_client(world.author).send(TEXT)
-    assert await _stored_state(database, bot, world.author) == "MandateForm:address"
+    assert await _stored_state(dp, world.author) == "MandateForm:address"
 
 
 async def test_a_reason_being_written_is_finished_after_the_move(
-    database, bot, world, make_client, clock
+    database, dp, world, make_client, clock
 ):
     mandate = await submit(database, world.author, clock.now())
     await _begun_before_the_move(
-        database,
-        bot,
+        dp,
         world.secretary,
         "MandateWork:reason",
         {"work": {"id": mandate.id, "number": mandate.number}},
@@ -142,4 +149,4 @@ async def test_a_reason_being_written_is_finished_after_the_move(
     await make_client(world.secretary).send("Вопрос не в компетенции отделения")
     saved = await get_mandate(database, mandate.id)
     assert saved.status == "rejected"
-    assert await _stored_state(database, bot, world.secretary) is None
+    assert await _stored_state(dp, world.secretary) is None
