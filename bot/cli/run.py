@@ -38,6 +38,8 @@ def run_command(_args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # APScheduler logs every run of the tick at INFO: two lines a tick, nothing to read.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     migrate_schema(settings)
     asyncio.run(_poll(settings))
     print(t("cli.stopped"), file=sys.stderr)
