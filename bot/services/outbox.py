@@ -1,6 +1,6 @@
 """What the bot owes people, queued in the same transaction as the change that owes it.
 
-A notice is stored before anything is sent; the delivery loop (`bot/delivery.py`) sends it
+A notice is stored before anything is sent; the delivery loop (`bot/delivery/`) sends it
 later within Telegram's limits. A rolled-back change therefore never sends a notice, and a
 committed one never loses it.
 

@@ -1,0 +1,285 @@
+"""The outbox sender: claims due rows, sends them within Telegram's limits, records how
+it went (the package's docstring says how the pieces fit)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.delivery.outcomes import GIVE_UP_AFTER, Outcomes, backoff
+from bot.delivery.queue import due_heads
+from bot.delivery.requests import request_for
+from bot.delivery.throttle import Throttle
+from bot.services.outbox import QuietHours
+from bot.services.people import timezones_of
+from storage.db import Database
+from storage.models import OutboxMessage, User
+from storage.statements import rows_changed
+
+log = logging.getLogger("bot.delivery")
+
+IDLE_WAIT = 30.0  # seconds: look at the table at least this often even if nobody wakes us
+ERROR_PAUSE = 5.0  # seconds: after a pass itself failed (e.g. the database was unavailable)
+# How long a claim holds. A pass takes about a second of slots (the batch is one second's
+# worth) and waits for Telegram's answers (aiogram gives up on a request after 60 s), so a
+# live sender always records its rows before the claim runs out; a dead one's rows go out
+# again this long after it took them.
+CLAIM_LEASE = timedelta(minutes=2)
+
+
+def default_sender_id() -> str:
+    """Unique among the processes over one database, and says which one it is in a row."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        database: Database,
+        clock: Clock,
+        *,
+        global_rate: int = 30,
+        per_chat_interval: float = 1.0,
+        give_up_after: timedelta = GIVE_UP_AFTER,
+        batch: int | None = None,
+        sender_id: str | None = None,
+        quiet_hours: QuietHours | None = None,
+        default_timezone: str = "Europe/Moscow",
+    ) -> None:
+        self.bot = bot
+        self.database = database
+        self.clock = clock
+        self.outcomes = Outcomes(
+            database,
+            clock,
+            per_chat_interval=timedelta(seconds=per_chat_interval),
+            give_up_after=give_up_after,
+        )
+        self.batch = batch or global_rate  # one second of sends per claim
+        self.sender_id = sender_id or default_sender_id()
+        self.quiet_hours = quiet_hours or QuietHours()
+        self.default_timezone = default_timezone
+        self.throttle = Throttle(clock, global_rate)
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._pass_lock = asyncio.Lock()  # one pass at a time: the loop and a manual send_due
+
+    # --- the background loop -------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Stop after the sends already in flight are answered and recorded."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await self._task
+        finally:
+            self._task = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def on_tick(self, now: datetime) -> None:
+        self.wake()
+
+    async def send_due(self) -> int:
+        """Send what is due now, once; rows whose chat is still busy wait for a later pass."""
+        return await self._pass()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            # Cleared before the pass: a wake() during the pass makes the wait below return
+            # at once instead of being lost.
+            self._wake.clear()
+            try:
+                if await self._pass():
+                    continue  # there may be more due right away
+                delay = await self._idle_delay()
+            except Exception:
+                log.exception("outbox pass failed; trying again in %s s", ERROR_PAUSE)
+                delay = ERROR_PAUSE
+            await self._idle(delay)
+
+    async def _idle(self, delay: float) -> None:
+        """Wait `delay` on the clock, or less if someone wakes us."""
+        woken = asyncio.ensure_future(self._wake.wait())
+        slept = asyncio.ensure_future(self.clock.sleep(delay))
+        try:
+            await asyncio.wait({woken, slept}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (woken, slept):
+                waiter.cancel()
+            await asyncio.gather(woken, slept, return_exceptions=True)
+
+    async def _idle_delay(self) -> float:
+        """How long to wait when nothing was sent: until a row falls due, a held row's quiet
+        hours end or another sender's claim runs out; at most IDLE_WAIT."""
+        now = self.clock.now()
+        pending = OutboxMessage.status == "pending"
+
+        def earliest(column: Any) -> Any:
+            return select(func.min(column)).where(pending, column > now).scalar_subquery()
+
+        async with self.database.sessions() as session:
+            moments = (
+                await session.execute(
+                    select(
+                        earliest(OutboxMessage.not_before),
+                        earliest(OutboxMessage.held_until),
+                        earliest(OutboxMessage.claimed_until),
+                    )
+                )
+            ).one()
+        delay = min([IDLE_WAIT, *((moment - now).total_seconds() for moment in moments if moment)])
+        return max(delay, 0.01)  # never spin, whatever the clocks say
+
+    # --- one pass ------------------------------------------------------------------------
+
+    async def _pass(self) -> int:
+        """Claim a batch, send it at the global rate, record every outcome; rows sent."""
+        async with self._pass_lock:
+            async with self.database.transaction() as session:
+                await self._skip_unreachable(session)
+                rows = await self._claim(session, self.clock.now())
+            sends: list[asyncio.Task[bool]] = []
+            for row in rows:
+                if self._stopping:
+                    break
+                # Slots are taken one after another, oldest row first; the sends themselves
+                # run concurrently so that Telegram's latency does not cap the rate.
+                await self.throttle.acquire()
+                if self._stopping:
+                    break
+                sends.append(asyncio.create_task(self._deliver(row)))
+            outcomes = await asyncio.gather(*sends, return_exceptions=True)
+            for row, outcome in zip(rows, outcomes, strict=False):
+                if isinstance(outcome, BaseException):
+                    log.error("outbox row %s: outcome not recorded", row.id, exc_info=outcome)
+            if unsent := rows[len(sends) :]:
+                await self._release(unsent)  # stopping: another sender may take them now
+            return sum(outcome is True for outcome in outcomes)
+
+    async def _claim(self, session: AsyncSession, now: datetime) -> list[OutboxMessage]:
+        """Due heads of chats, claimed for this sender; rows found inside their recipient's
+        quiet hours are held instead, and the rows behind them looked at in their place."""
+        claimed: list[OutboxMessage] = []
+        while len(claimed) < self.batch:
+            rows = list(
+                await session.scalars(
+                    due_heads(now)
+                    .limit(self.batch - len(claimed))
+                    .with_for_update(skip_locked=True, of=OutboxMessage)
+                )
+            )
+            held = await self._hold_quiet(session, rows, now)
+            fresh = [row for row in rows if row.id not in held]
+            if fresh:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([row.id for row in fresh]))
+                    .values(claimed_by=self.sender_id, claimed_until=now + CLAIM_LEASE)
+                )
+                claimed += fresh
+            if not held:  # held rows stand aside: their chats' next rows may be due
+                break
+        return claimed
+
+    async def _hold_quiet(
+        self, session: AsyncSession, rows: list[OutboxMessage], now: datetime
+    ) -> set[int]:
+        """Hold the rows whose recipient is inside quiet hours until they end; their ids."""
+        quiet = [row for row in rows if row.respect_quiet_hours]
+        if not quiet:
+            return set()
+        zones = await timezones_of(session, {row.chat_id for row in quiet}, self.default_timezone)
+        releases: dict[datetime, list[int]] = {}
+        for row in quiet:
+            if release := self.quiet_hours.release_at(now, zones[row.chat_id]):
+                releases.setdefault(release, []).append(row.id)
+        for release, ids in releases.items():
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(held_until=release)
+            )
+        return {row_id for ids in releases.values() for row_id in ids}
+
+    async def _release(self, rows: list[OutboxMessage]) -> None:
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_([row.id for row in rows]),
+                    OutboxMessage.claimed_by == self.sender_id,
+                )
+                .values(claimed_by=None, claimed_until=None)
+            )
+
+    async def _skip_unreachable(self, session: AsyncSession) -> None:
+        """Rows for users who blocked the bot are never sent: Telegram would only say 403."""
+        unreachable = select(User.id).where(User.is_reachable.is_(False))
+        skipped = await rows_changed(
+            session,
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.chat_id.in_(unreachable))
+            .values(status="blocked", last_error="user blocked the bot"),
+        )
+        if skipped:
+            log.info("outbox: %s row(s) skipped, their users blocked the bot", skipped)
+
+    async def _deliver(self, row: OutboxMessage) -> bool:
+        """Send one row and record the outcome; True if Telegram took it."""
+        try:
+            request = request_for(row)
+        except (KeyError, TypeError, ValueError) as error:  # a malformed row never improves
+            await self.outcomes.fail(row, f"bad payload: {error}")
+            return False
+        try:
+            await self.bot(request)
+        except TelegramRetryAfter as error:
+            self.throttle.flooded(row.chat_id)
+            await self.outcomes.wait_as_asked(row, float(error.retry_after), error.message)
+        except TelegramForbiddenError as error:
+            await self.outcomes.block(row, error.message)
+        except (TelegramBadRequest, TelegramMigrateToChat, TelegramEntityTooLarge) as error:
+            await self.outcomes.fail(row, error.message)
+        except (TelegramNetworkError, TelegramServerError) as error:
+            await self.outcomes.retry(row, backoff(row.attempts + 1), str(error))
+        except Exception as error:
+            log.exception("outbox row %s: unexpected error while sending", row.id)
+            await self.outcomes.retry(row, backoff(row.attempts + 1), repr(error))
+        else:
+            self.throttle.delivered()
+            await self.outcomes.sent(row)
+            return True
+        return False
