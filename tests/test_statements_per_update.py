@@ -10,6 +10,13 @@ from tests.harness.factories import make_branch, make_user
 
 
 @pytest.fixture
+def settings(settings):
+    """What is counted here includes the conversation's row in the database, so the state
+    is kept there even in the run with REDIS_URL."""
+    return settings.model_copy(update={"redis_url": None})
+
+
+@pytest.fixture
 def statements(database) -> list[str]:
     """Every SQL statement the engine runs from now on, BEGIN included."""
     seen: list[str] = []
