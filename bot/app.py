@@ -26,6 +26,7 @@ from handlers.menus import set_default_commands
 from storage import handled_updates
 from storage.db import Database
 from storage.fsm import DatabaseStorage
+from storage.fsm_after_commit import WrittenAfterCommit
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,8 @@ def build_fsm_storage(
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
-        storage = RedisStorage.from_url(settings.redis_url)
-        return storage, RedisEventIsolation(storage.redis)
+        redis = RedisStorage.from_url(settings.redis_url)
+        return WrittenAfterCommit(redis, database), RedisEventIsolation(redis.redis)
     return DatabaseStorage(database), SimpleEventIsolation()
 
 
@@ -82,11 +83,17 @@ def build_dispatcher(
         mandate_rules=settings.mandate_rules(),
     )
     dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_rate))
-    dp.update.outer_middleware(DatabaseMiddleware(database))
-    # FSM after the transaction opens, so reading and writing the state join it: one
-    # transaction per update instead of one more for the state, and a step's state and
-    # data commit together.
-    dp.update.outer_middleware(dp.fsm)
+    if settings.redis_url:
+        # The person's lock around the transaction: their state, written to Redis after
+        # the commit (storage/fsm_after_commit.py), is in place before their next update.
+        dp.update.outer_middleware(dp.fsm)
+        dp.update.outer_middleware(DatabaseMiddleware(database))
+    else:
+        # FSM after the transaction opens, so reading and writing the state join it: one
+        # transaction per update instead of one more for the state, and a step's state
+        # and data commit together.
+        dp.update.outer_middleware(DatabaseMiddleware(database))
+        dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(PersonMiddleware())
     dp.include_routers(*build_routers())
 

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.services.people import person_on_contact
 from bot.texts import t
 from storage.db import Database
+from storage.fsm_after_commit import run_after_commit
 from storage.handled_updates import first_time
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class DatabaseMiddleware(BaseMiddleware):
             if event.callback_query:  # the button stops spinning, nothing else happens
                 await event.callback_query.answer()
             return None
+        await run_after_commit(session)
         if session.info.pop("outbox_added", False) and (sender := data.get("outbox")):
             sender.wake()
         return result

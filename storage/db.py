@@ -66,6 +66,11 @@ class Database:
             finally:
                 _current.reset(token)
 
+    def current(self) -> AsyncSession | None:
+        """The session of the update being handled, if any."""
+        current = _current.get()
+        return current[1] if current is not None and current[0] is self else None
+
     @asynccontextmanager
     async def current_or_new(self) -> AsyncIterator[AsyncSession]:
         current = _current.get()

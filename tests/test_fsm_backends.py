@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot.app import build_bot, build_dispatcher
 from storage.fsm import DatabaseStorage
+from storage.fsm_after_commit import WrittenAfterCommit
 from storage.models import FsmRecord
 from tests.conftest import REDIS_URL
 from tests.harness.client import BotClient
@@ -52,9 +53,10 @@ async def test_the_fsm_storage_is_the_one_the_settings_name(dp):
     if REDIS_URL:
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
-        assert isinstance(dp.storage, RedisStorage)
+        assert isinstance(dp.storage, WrittenAfterCommit)
+        assert isinstance(dp.storage.inner, RedisStorage)
         assert isinstance(dp.fsm.events_isolation, RedisEventIsolation)
-        assert await dp.storage.redis.ping()
+        assert await dp.storage.inner.redis.ping()
     else:
         assert isinstance(dp.storage, DatabaseStorage)
         assert isinstance(dp.fsm.events_isolation, SimpleEventIsolation)
@@ -121,11 +123,6 @@ async def _data(client: BotClient) -> dict:
 async def test_a_failed_step_leaves_the_conversation_where_it_was(
     dp, make_client, recording, member
 ):
-    if REDIS_URL:
-        pytest.skip(
-            "Redis keeps the state outside the update's database transaction: a step that "
-            "fails after moving the state leaves it moved (README, Reliability)"
-        )
     user = make_client(member)
     await to_text(user)
     recording.fail_network("sendMessage")  # the reply to the text is lost: the update fails

@@ -1,0 +1,94 @@
+"""FSM state kept outside the database (Redis), written only once the update committed.
+
+With the state in our database, a step's state and its data commit together. A store
+outside it would otherwise move the state while the handler runs: an update that then
+fails, or dies, has its data rolled back but its state moved on, and its redelivery is
+read as the answer to the next question. So the writes of an update are buffered in its
+session and applied after its commit (`run_after_commit`), while the person's event
+isolation lock is still held; an update that fails never applies them.
+
+One window stays: a crash after the commit and before the store is written leaves the
+update applied (its id recorded) and the conversation one step back — the person is asked
+the same question again, nothing is applied twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import Database
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def after_commit(session: AsyncSession) -> list[AfterCommit]:
+    """What must run once this session's transaction committed, in order."""
+    hooks: list[AfterCommit] = session.info.setdefault("after_commit", [])
+    return hooks
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    for hook in session.info.pop("after_commit", []):
+        await hook()
+
+
+class WrittenAfterCommit(BaseStorage):
+    def __init__(self, inner: BaseStorage, database: Database) -> None:
+        self.inner = inner
+        self.database = database
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        if (pending := self._pending()) is None:
+            await self.inner.set_state(key, value)
+        else:
+            pending.setdefault(key, {})["state"] = value
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        values = self._buffered(key)
+        return values["state"] if "state" in values else await self.inner.get_state(key)
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        copied = json.loads(json.dumps(dict(data)))  # what the store would give back
+        if (pending := self._pending()) is None:
+            await self.inner.set_data(key, copied)
+        else:
+            pending.setdefault(key, {})["data"] = copied
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        values = self._buffered(key)
+        return dict(values["data"]) if "data" in values else await self.inner.get_data(key)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    def _buffered(self, key: StorageKey) -> dict[str, Any]:
+        """What this update wrote for `key` and has not flushed: "state" and/or "data"."""
+        pending = self._pending()
+        return pending.get(key, {}) if pending is not None else {}
+
+    def _pending(self) -> dict[StorageKey, dict[str, Any]] | None:
+        """This update's writes, flushed after its commit; None outside an update."""
+        session = self.database.current()
+        if session is None:
+            return None
+        if "fsm_pending" not in session.info:
+            pending: dict[StorageKey, dict[str, Any]] = {}
+            session.info["fsm_pending"] = pending
+
+            async def flush() -> None:
+                for key, values in pending.items():
+                    if "state" in values:
+                        await self.inner.set_state(key, values["state"])
+                    if "data" in values:
+                        await self.inner.set_data(key, values["data"])
+
+            after_commit(session).append(flush)
+        buffered: dict[StorageKey, dict[str, Any]] = session.info["fsm_pending"]
+        return buffered
