@@ -76,6 +76,10 @@ class MandateRateCb(CallbackData, prefix="mdr"):
     score: Annotated[int, Field(ge=0, le=5)]  # 1–5, or 0 for «Нет»
 
 
+# "" (any status) or a `MandateStatus`.
+StatusFilter = Literal["", "new", "accepted", "clarification", "forwarded", "resolved", "rejected"]
+
+
 class MandateListCb(CallbackData, prefix="ml"):
     """A page of a mandate list. view: "my" (author), "inbox" (secretary), "cur" (curator
     and admin, with optional branch and status filters)."""
@@ -83,9 +87,7 @@ class MandateListCb(CallbackData, prefix="ml"):
     view: Literal["my", "inbox", "cur", "inbox_b", "cur_b", "cur_s"]
     page: PageNumber = 1
     branch: OptionalTableId = 0
-    status: Literal[
-        "", "new", "accepted", "clarification", "forwarded", "resolved", "rejected"
-    ] = ""
+    status: StatusFilter = ""
 
 
 class SubmitCb(CallbackData, prefix="ms"):

@@ -88,9 +88,7 @@ def said(client: BotClient, since: int) -> list[str]:
 
 def errors_in(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     """Records of the error handler, and anything logged as an error."""
-    return [
-        r for r in caplog.records if r.levelno >= logging.ERROR or r.name == "handlers.errors"
-    ]
+    return [r for r in caplog.records if r.levelno >= logging.ERROR or r.name == "handlers.errors"]
 
 
 def update_id() -> int:
