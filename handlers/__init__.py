@@ -1,8 +1,9 @@
 """One router per flow, each built by its module's `create_router()` so that every
 dispatcher (tests and benchmarks build many) gets routers of its own.
 
-Order matters: the error handler and the commands that leave any flow come first, the
-fallback that answers everything else comes last.
+Order matters: the error handler, what is not a private conversation (groups, edits,
+blocking) and the commands that leave any flow come first, the fallback that answers
+everything else comes last.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from aiogram import Router
 
 
 def build_routers() -> list[Router]:
-    from handlers import common, errors, fallback
+    from handlers import chats, common, errors, fallback
     from handlers.admin import panel
     from handlers.mandates import export, my_list, submit, work
     from handlers.onboarding import joining
 
     order = (
         errors,
+        chats,
         common,
         joining,
         submit,
