@@ -98,3 +98,16 @@ async def test_an_odd_message_is_answered_and_changes_nothing(
         assert after_data["draft"]["text"] == MANDATE_TEXTS[kind]
         return
     assert (after, after_data) == (state, data)
+
+
+@pytest.mark.parametrize("payload", ["A" * 200, "x!@#$%^&*()" * 18 + "яя", BIG, "-" * 64])
+async def test_a_garbage_start_payload_is_an_unknown_invite(
+    make_client, database, caplog, world, payload
+):
+    """The payload waits for consent, then is looked up as an invite: not found, said so."""
+    newcomer = make_client(9100, "Новичок")
+    caplog.set_level(logging.INFO)
+    await newcomer.send(f"/start {payload}")
+    await newcomer.click(t("onboarding.consent_accept"))
+    assert not errors_in(caplog)
+    assert t("errors.invite_unknown") in newcomer.replies()
