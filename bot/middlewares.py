@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 from aiolimiter import AsyncLimiter
 from cachetools import TTLCache
 
@@ -55,11 +55,14 @@ class DatabaseMiddleware(BaseMiddleware):
 
 
 class PersonMiddleware(BaseMiddleware):
-    """Loads who is writing (creating the user on first contact) as `person`."""
+    """Loads who is writing (creating the user on first contact) as `person`.
+
+    Not for what is no contact with the bot: someone writing in a group the bot is in (no
+    row for them, and one who blocked the bot stays unreachable), or blocking the bot."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: User | None = data.get("event_from_user")
-        if tg_user is None or tg_user.is_bot:
+        if tg_user is None or tg_user.is_bot or not _a_contact(event, data.get("event_chat")):
             return await handler(event, data)
         settings: Settings = data["settings"]
         clock: Clock = data["clock"]
@@ -75,6 +78,14 @@ class PersonMiddleware(BaseMiddleware):
             default_timezone=settings.default_timezone,
         )
         return await handler(event, data)
+
+
+def _a_contact(event: TelegramObject, chat: Chat | None) -> bool:
+    assert isinstance(event, Update)  # registered on dp.update
+    if event.my_chat_member or event.chat_member:
+        return False
+    in_group = chat is not None and chat.type != "private"
+    return not (in_group and (event.message or event.edited_message))
 
 
 class PressedMessageMiddleware(BaseMiddleware):

@@ -1,10 +1,11 @@
 """One router per flow, each built by its module's `create_router()` so that every
 dispatcher (tests and benchmarks build many) gets routers of its own.
 
-Order matters: the error handler and the commands that leave any flow come first, the
-fallback that answers everything else comes last. They hang under one root router, whose
-callback middleware gives every button handler the pressed message (or answers a press on
-a message that is gone without calling any).
+Order matters: the error handler, what is not a private conversation (groups, edits,
+blocking) and the commands that leave any flow come first, the fallback that answers
+everything else comes last. They hang under one root router, whose callback middleware
+gives every button handler the pressed message (or answers a press on a message that is
+gone without calling any).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from bot.middlewares import PressedMessageMiddleware
 
 
 def build_routers() -> list[Router]:
-    from handlers import common, errors, fallback
+    from handlers import chats, common, errors, fallback
     from handlers.admin import panel
     from handlers.mandates import export, my_list, submit, work
     from handlers.onboarding import joining
 
     order = (
         errors,
+        chats,
         common,
         joining,
         submit,

@@ -3,7 +3,22 @@ messages people still have, so renaming one breaks old buttons."""
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Every field is checked on the way in: a press with data out of range or of the wrong type
+# (forged, or from a button of an older version) fails to unpack, so aiogram's filter does
+# not match and the press reaches the stale-button answer (handlers/fallback.py) instead of
+# the database — a number beyond the column's range would overflow there.
+INT32_MAX = 2**31 - 1  # table ids are `Integer` columns: int32 on PostgreSQL
+MAX_PAGE = 100_000  # far beyond any list; a bigger page is forged
+
+TableId = Annotated[int, Field(ge=1, le=INT32_MAX)]
+OptionalTableId = Annotated[int, Field(ge=0, le=INT32_MAX)]  # 0: none (e.g. all branches)
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+OldPageNumber = Annotated[int, Field(ge=0, le=MAX_PAGE)]  # the picker's old buttons count from 0
 
 
 class ConsentCb(CallbackData, prefix="cs"):
@@ -17,15 +32,15 @@ class PickCb(CallbackData, prefix="pk"):
     level: "reg", "loc", "br" for a choice; "regp", "locp", "brp" for a page; "back"; "done".
     """
 
-    purpose: str
-    level: str
-    id: int = 0
-    page: int = 1  # from 1; old buttons carry 0-based pages, clamped when shown
+    purpose: Literal["join", "inv"]
+    level: Literal["reg", "loc", "br", "regp", "locp", "brp", "back", "done"]
+    id: OptionalTableId = 0
+    page: OldPageNumber = 1  # from 1; old buttons carry 0-based pages, clamped when shown
 
 
 class AdminCb(CallbackData, prefix="adm"):
-    action: str  # "csv", "invite", "role"
-    role: str = ""  # with "role": member, secretary or curator
+    action: Literal["csv", "invite", "role"]
+    role: Literal["", "member", "secretary", "curator"] = ""  # with "role"
 
 
 # --- mandates ----------------------------------------------------------------------------
@@ -33,27 +48,46 @@ class AdminCb(CallbackData, prefix="adm"):
 # notices sent through the outbox: keep these two factories in step with it.
 
 
+MandateAction = Literal[
+    "open",
+    "menu",
+    "accept",
+    "ask",
+    "forward",
+    "resolve",
+    "reject",
+    "comment",
+    "answer",
+    "rate",
+    "fwd_skip",
+]
+
+
 class MandateCb(CallbackData, prefix="md"):
     """An action on one mandate: open, accept, ask, answer, resolve, reject, forward,
     comment, support, history…"""
 
-    action: str
-    id: int
+    action: MandateAction
+    id: OptionalTableId  # 0 with "menu" from a list
 
 
 class MandateRateCb(CallbackData, prefix="mdr"):
-    id: int
-    score: int  # 1–5, or 0 for «Нет»
+    id: TableId
+    score: Annotated[int, Field(ge=0, le=5)]  # 1–5, or 0 for «Нет»
+
+
+# "" (any status) or a `MandateStatus`.
+StatusFilter = Literal["", "new", "accepted", "clarification", "forwarded", "resolved", "rejected"]
 
 
 class MandateListCb(CallbackData, prefix="ml"):
     """A page of a mandate list. view: "my" (author), "inbox" (secretary), "cur" (curator
     and admin, with optional branch and status filters)."""
 
-    view: str
-    page: int = 1
-    branch: int = 0
-    status: str = ""
+    view: Literal["my", "inbox", "cur", "inbox_b", "cur_b", "cur_s"]
+    page: PageNumber = 1
+    branch: OptionalTableId = 0
+    status: StatusFilter = ""
 
 
 class SubmitCb(CallbackData, prefix="ms"):
@@ -61,9 +95,13 @@ class SubmitCb(CallbackData, prefix="ms"):
     "behalf" (value: self|voter), "send", "edit" (value: field), "cancel", "similar"
     (value: mandate id to support, or "new")."""
 
-    action: str
+    action: Literal["cat", "skip", "behalf", "send", "edit", "cancel", "similar"]
+    # An open set (category codes come from settings): each handler checks it against
+    # what it offered; "similar" turns it into an id only when it is one it offered.
     value: str = ""
 
 
 class ExportCb(CallbackData, prefix="ex"):
-    period: str  # "week", "month", "quarter", "year", "all"
+    # "week", "month", "quarter", "year", "all": checked by the handler, which tells
+    # an unknown period apart from a stale button.
+    period: str

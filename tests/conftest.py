@@ -17,7 +17,8 @@ from tests.harness.clock import FrozenClock
 from tests.harness.session import RecordingSession
 
 ADMIN_ID = 1
-pytest_plugins = ["tests.mandates.helpers"]  # the `world` fixture of the mandate tests
+# The `world` fixture of the mandate tests, and the people of the odd-input tests.
+pytest_plugins = ["tests.mandates.helpers", "tests.harness.odd"]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Branch, Consent, Region, RoleAssignment, User
@@ -76,6 +76,12 @@ async def person_on_contact(
     if (user.full_name, user.username, user.is_reachable) != (full_name, username, True):
         user.full_name, user.username, user.is_reachable = full_name, username, True
     return _person(user, rows, admin_ids, consent_version, default_timezone)
+
+
+async def set_reachable(session: AsyncSession, user_id: int, reachable: bool) -> None:
+    """The person blocked the bot (False) or unblocked it (True). A user the bot never
+    met has no row and gets none."""
+    await session.execute(update(User).where(User.id == user_id).values(is_reachable=reachable))
 
 
 async def load_person(

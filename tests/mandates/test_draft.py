@@ -16,6 +16,8 @@ from bot.services.mandates.draft import (
     MandateDraft,
     categories,
     normalize_phone,
+    validate_address,
+    validate_note,
     validate_photos,
     validate_text,
     validate_voter_name,
@@ -136,3 +138,33 @@ async def test_a_change_not_allowed_is_refused_and_changes_nothing(
     assert (after.status, after.updated_at) == (before.status, before.updated_at)
     assert len(await events(database, mandate.id)) == len(history)
     assert len(await outbox(database)) == len(sent)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u200b" * 30,  # zero-width spaces only
+        "\ufeff\u2060\u200c\u200d" * 10,  # a BOM, word joiners, zero-width (non-)joiners
+        " \u200b \u00a0\u200b " * 10,  # mixed with spaces
+    ],
+)
+def test_an_invisible_text_is_too_short(text):
+    with pytest.raises(InvalidInput) as error:
+        validate_text(text)
+    assert error.value.code == "mandate_text_too_short"
+    assert error.value.params["length"] == 0
+
+
+def test_a_text_without_a_word_is_refused():
+    with pytest.raises(InvalidInput) as error:
+        validate_text("👨‍👩‍👧‍👦" * 10 + "1234567890")
+    assert error.value.code == "mandate_text_no_words"
+
+
+def test_bidi_controls_are_dropped_and_joiners_inside_kept():
+    text = "\u202eНе горит фонарь\u202c у дома 5 👨‍👩‍👧 \u2067ул. Мира\u2069\u200b"
+    assert validate_text(text) == "Не горит фонарь у дома 5 👨‍👩‍👧 ул. Мира"
+    with pytest.raises(InvalidInput):
+        validate_note("\u200b\u202e\u2060")
+    with pytest.raises(InvalidInput):
+        validate_address("\u200b \u200b")

@@ -8,6 +8,7 @@ round-trips through plain JSON (`to_dict` / `from_dict`) so it can live in FSM d
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -41,6 +42,28 @@ AUTHORITY_MAX = 300
 
 # Letters of any alphabet, spaces, hyphens, apostrophes and dots («Анна-Мария О'Нил Ж.»).
 _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ .'’\-]+[^\W\d_]+)*\.?$")
+
+
+# Bidi embeddings, overrides and isolates reorder what follows them on the reader's screen
+# (the other lines of a notice included), so they are dropped from every text people type.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"  # Cf: zero-width and the like
+
+
+def visible(text: str) -> str:
+    """`text` without bidi controls and with invisible characters (spaces, zero-width
+    spaces and joiners, BOMs) trimmed from both ends: a text of only those is empty. Joiners
+    inside stay, as emoji sequences and some scripts need them."""
+    text = text.translate(_BIDI_CONTROLS)
+    start, end = 0, len(text)
+    while start < end and _invisible(text[start]):
+        start += 1
+    while end > start and _invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,20 +163,23 @@ def validate_text(text: str, rules: MandateRules = DEFAULT_RULES) -> str:
     """The mandate's text, trimmed; between the rules' text_min and text_max characters.
 
     Errors: `mandate_text_too_short` / `mandate_text_too_long`, both with `min`, `max` and
-    `length` (the length given)."""
-    cleaned = text.strip()
+    `length` (the length given); `mandate_text_no_words` for a text without a single letter
+    (emoji only, digits only)."""
+    cleaned = visible(text)
     limits = {"min": rules.text_min, "max": rules.text_max, "length": len(cleaned)}
     if len(cleaned) < rules.text_min:
         raise InvalidInput("mandate_text_too_short", **limits)
     if len(cleaned) > rules.text_max:
         raise InvalidInput("mandate_text_too_long", **limits)
+    if not any(char.isalpha() for char in cleaned):
+        raise InvalidInput("mandate_text_no_words")
     return cleaned
 
 
 def validate_address(text: str) -> str:
     """An address typed as text. Errors: `mandate_address_empty`, `mandate_address_too_long`
     (with `max`)."""
-    cleaned = " ".join(text.split())
+    cleaned = " ".join(visible(text).split())
     if not cleaned:
         raise InvalidInput("mandate_address_empty")
     if len(cleaned) > ADDRESS_MAX:
@@ -189,7 +215,7 @@ def validate_on_behalf(value: str) -> OnBehalf:
 def validate_voter_name(raw: str) -> str:
     """The voter's name: letters with spaces, hyphens, apostrophes or dots, no digits.
     Error: `voter_name_invalid` with `min` and `max`."""
-    cleaned = " ".join(raw.split())
+    cleaned = " ".join(visible(raw).split())
     if not (VOTER_NAME_MIN <= len(cleaned) <= VOTER_NAME_MAX) or not _NAME_RE.match(cleaned):
         raise InvalidInput("voter_name_invalid", min=VOTER_NAME_MIN, max=VOTER_NAME_MAX)
     return cleaned
@@ -210,7 +236,7 @@ def normalize_phone(raw: str) -> str:
 def validate_note(text: str, *, max_length: int = NOTE_MAX) -> str:
     """A comment, question, answer, reason or authority: not blank, not too long.
     Errors: `mandate_note_empty`, `mandate_note_too_long` with `max`."""
-    cleaned = text.strip()
+    cleaned = visible(text)
     if not cleaned:
         raise InvalidInput("mandate_note_empty")
     if len(cleaned) > max_length:

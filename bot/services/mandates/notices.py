@@ -14,6 +14,8 @@ id: int, score: int)` produce and parse):
 
 Other `md:<action>:<id>` actions the chat flows add (resolve, reject, forward, comment,
 support, …) share the prefix; the prefixes live in sent messages, so never rename them.
+The factories check every field on the way in (an action of their closed set, an id within
+an `Integer` column), so an action used here must be one `MandateCb` knows.
 Every text with user input escapes it here; names of people are never included, so
 neither side learns the other's Telegram account.
 """
