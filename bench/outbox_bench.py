@@ -19,7 +19,7 @@ from bench import Result, bench_settings, migrated_database
 from bot.app import build_bot
 from bot.clock import SystemClock
 from bot.delivery import OutboxSender
-from bot.services.outbox import Notice, enqueue
+from bot.services.outbox import Notice, QuietHours, enqueue
 from storage.models import OutboxMessage
 from tests.fake_api import FakeTelegram
 
@@ -41,7 +41,10 @@ async def bench_outbox(count: int, global_rate: int) -> Result:
                         for n in range(count)
                     ]
                     await enqueue(session, clock.now(), *notices)
-                sender = OutboxSender(bot, database, clock, global_rate=global_rate)
+                # Measured at any hour: quiet hours would hold these notices till morning.
+                sender = OutboxSender(
+                    bot, database, clock, global_rate=global_rate, quiet_hours=QuietHours.never()
+                )
                 started = time.monotonic()
                 sender.start()
                 try:
