@@ -16,8 +16,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.people import person_on_contact
 from bot.texts import t
-from storage.db import Database
-from storage.fsm_after_commit import run_after_commit
+from storage.db import Database, run_after_commit
 from storage.handled_updates import first_time
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from contextvars import ContextVar
 
@@ -21,6 +21,21 @@ from sqlalchemy.pool import ConnectionPoolEntry
 # state in the same transaction as the step's data: both commit or neither does, and the
 # storage never waits on a write lock its own update holds.
 _current: ContextVar[tuple[Database, AsyncSession] | None] = ContextVar("current_tx", default=None)
+
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def after_commit(session: AsyncSession) -> list[AfterCommit]:
+    """What must run once this session's transaction committed, in order (the update's
+    middleware runs them with `run_after_commit`); a rolled-back one runs none."""
+    hooks: list[AfterCommit] = session.info.setdefault("after_commit", [])
+    return hooks
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    for hook in session.info.pop("after_commit", []):
+        await hook()
 
 
 class Database:

@@ -4,7 +4,7 @@ With the state in our database, a step's state and its data commit together. A s
 outside it would otherwise move the state while the handler runs: an update that then
 fails, or dies, has its data rolled back but its state moved on, and its redelivery is
 read as the answer to the next question. So the writes of an update are buffered in its
-session and applied after its commit (`run_after_commit`), while the person's event
+session and applied after its commit (`storage.db.after_commit`), while the person's event
 isolation lock is still held; an update that fails never applies them.
 
 One window stays: a crash after the commit and before the store is written leaves the
@@ -15,27 +15,13 @@ the same question again, nothing is applied twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import Database
-
-AfterCommit = Callable[[], Awaitable[None]]
-
-
-def after_commit(session: AsyncSession) -> list[AfterCommit]:
-    """What must run once this session's transaction committed, in order."""
-    hooks: list[AfterCommit] = session.info.setdefault("after_commit", [])
-    return hooks
-
-
-async def run_after_commit(session: AsyncSession) -> None:
-    for hook in session.info.pop("after_commit", []):
-        await hook()
+from storage.db import Database, after_commit
 
 
 class WrittenAfterCommit(BaseStorage):

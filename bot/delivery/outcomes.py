@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import update
 
 from bot.clock import Clock
+from bot.services.people import set_reachable
 from storage.db import Database
-from storage.models import OutboxMessage, User
+from storage.models import OutboxMessage
 
 log = logging.getLogger("bot.delivery")
 
@@ -131,9 +132,7 @@ class Outcomes:
                 .where(OutboxMessage.chat_id == row.chat_id, OutboxMessage.status == "pending")
                 .values(status="blocked", last_error=reason)
             )
-            await session.execute(
-                update(User).where(User.id == row.chat_id).values(is_reachable=False)
-            )
+            await set_reachable(session, row.chat_id, reachable=False)
 
 
 def backoff(attempt: int) -> float:
