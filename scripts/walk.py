@@ -137,7 +137,8 @@ class Walk:
 
 async def main(walk_file: str) -> None:
     spec = importlib.util.spec_from_file_location("walk_file", walk_file)
-    assert spec and spec.loader
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     names: dict[int, str] = getattr(module, "NAMES", {})
@@ -160,9 +161,8 @@ async def main(walk_file: str) -> None:
             )
             try:
                 walk = Walk(api, names)
-                async with asyncio.timeout(60):  # migrations, then polling starts
-                    while not api.calls_of("getMe"):
-                        await asyncio.sleep(0.1)
+                # Migrations first, then polling starts with getMe.
+                await api.wait_for(lambda call: call.method == "getMe", timeout=60)
                 await walk.settle(quiet=1.0)
                 await module.walk(walk)
                 walk.count()
