@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import bisect
 import logging
+import os
 import statistics
 import tempfile
 import time
@@ -74,10 +75,13 @@ async def _queue(database: Database, count: int, now: datetime, first: int = 0) 
             await session.execute(insert(OutboxMessage), rows)
 
 
-async def bench_pass(pending: int) -> Result:
+async def bench_pass(pending: int, database_url: str | None = None) -> Result:
     clock = SystemClock()
     with tempfile.TemporaryDirectory(prefix="pervichka-bench-") as folder:
         settings = bench_settings(Path(folder))
+        if database_url:  # a PostgreSQL database, emptied first
+            settings = bench_settings(Path(folder), database_url=database_url)
+            await _empty(database_url)
         database = await migrated_database(settings)
         recorder = RecordingSession()
         bot = build_bot(settings, session=recorder)
@@ -102,6 +106,7 @@ async def bench_pass(pending: int) -> Result:
                 times.append(time.perf_counter() - before)
                 counted += statements[0] - counted_before
             per_pass = counted / PASSES
+            plan = await _plan(database) if database_url else ""
             async with database.sessions() as session:
                 left = await session.scalar(
                     select(func.count()).where(OutboxMessage.status == "pending")
@@ -113,9 +118,30 @@ async def bench_pass(pending: int) -> Result:
     notes = (
         f"median {median * 1000:.1f} ms of {PASSES} passes (min {min(times) * 1000:.1f}, "
         f"max {max(times) * 1000:.1f}); {sent // PASSES} rows a pass, "
-        f"{per_pass:.0f} SQL statements a pass; {left:,} still pending"
+        f"{per_pass:.0f} SQL statements a pass; {left:,} still pending{plan}"
     )
-    return Result(f"outbox pass, {pending:,} pending", 30, median, notes)
+    where = " (PostgreSQL)" if database_url else ""
+    return Result(f"outbox pass, {pending:,} pending{where}", 30, median, notes)
+
+
+async def _empty(url: str) -> None:
+    database = Database(url)
+    async with database.engine.begin() as connection:
+        await connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        await connection.exec_driver_sql("CREATE SCHEMA public")
+    await database.dispose()
+
+
+async def _plan(database: Database) -> str:
+    """PostgreSQL's plan of the due query as the sender runs it, in a few words."""
+    from bot.delivery.queue import due_heads
+
+    statement = due_heads(SystemClock().now()).limit(30).with_for_update(skip_locked=True)
+    sql = statement.compile(database.engine.sync_engine, compile_kwargs={"literal_binds": True})
+    async with database.engine.connect() as connection:
+        lines = await connection.exec_driver_sql("EXPLAIN (ANALYZE, COSTS OFF) " + str(sql))
+        plan = [line[0].strip(" ->") for line in lines]
+    return "; plan: " + " / ".join(line for line in plan if "Scan" in line or "Time" in line)
 
 
 async def bench_broadcast(count: int, global_rate: int = 30) -> list[Result]:
@@ -206,9 +232,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.outbox_backlog")
     parser.add_argument("--pending", default="300,50000,300000")
     parser.add_argument("--broadcast", type=int, default=10_000)
+    parser.add_argument(
+        "--postgres", action="store_true", help="passes on TEST_POSTGRES_URL, not SQLite"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     pending = [int(n) for n in args.pending.split(",") if n]
+    if args.postgres:
+        url = os.environ["TEST_POSTGRES_URL"]
+        results = [asyncio.run(bench_pass(n, url)) for n in pending]
+        print(format_table(results), flush=True)
+        return
     print(format_table(asyncio.run(run(pending, args.broadcast))), flush=True)
 
 

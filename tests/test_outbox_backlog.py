@@ -7,8 +7,11 @@ On SQLite and, under `make test-postgres`, on PostgreSQL. Time is the FrozenCloc
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 from collections import Counter
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import event, select, update
@@ -268,3 +271,48 @@ def test_nothing_reads_sent_rows_once_sent():
         "storage/models/__init__.py",
         "storage/models/outbox.py",
     ], readers
+
+
+# --- a broadcast through the background loop --------------------------------------------------
+
+
+async def test_a_broadcast_through_the_loop_keeps_each_chats_order_and_both_limits(
+    bot, database, clock, recording
+):
+    """The loop claims the next batch while the last one's answers and outcomes are still
+    on their way: no row twice, each chat's rows in order and a second apart, and never
+    more than 30 in a second overall."""
+    chats = range(300, 340)
+    await queue(database, clock, *(Notice(c, f"{c}/{n}") for n in range(3) for c in chats))
+    sent: list[tuple[int, str, float]] = []
+    all_sent = asyncio.Event()
+    real_request = recording.make_request
+
+    async def make_request(bot, method, timeout=None):
+        sent.append((int(method.chat_id), method.text, clock.monotonic()))
+        if len(sent) == 3 * len(chats):
+            all_sent.set()
+        await asyncio.sleep(0.001)  # Telegram's answer takes a moment: sends overlap
+        return await real_request(bot, method, timeout)
+
+    recording.make_request = make_request
+    sender = OutboxSender(bot, database, clock, quiet_hours=QuietHours.never())
+    sender.start()
+    try:
+        async with asyncio.timeout(30):  # real seconds, a bound only
+            await all_sent.wait()
+    finally:
+        await sender.stop()
+
+    assert Counter(text for _, text, _ in sent) == Counter(
+        f"{c}/{n}" for c in chats for n in range(3)
+    )
+    for chat in chats:
+        mine = [(text, at) for c, text, at in sent if c == chat]
+        assert [text for text, _ in mine] == [f"{chat}/{n}" for n in range(3)]
+        assert all(b - a >= 1 - 1e-3 for (_, a), (_, b) in pairwise(mine)), mine
+    moments = sorted(at for _, _, at in sent)
+    busiest = max(bisect.bisect_left(moments, m + 1 - 1e-6) - i for i, m in enumerate(moments))
+    assert busiest <= 30
+    rows = await all_rows(database)
+    assert {(r.status, r.claimed_by) for r in rows} == {("sent", None)}

@@ -154,18 +154,36 @@ class OutboxSender:
         return await self._pass()
 
     async def _run(self) -> None:
-        while not self._stopping:
-            # Cleared before the pass: a wake() during the pass makes the wait below return
-            # at once instead of being lost.
-            self._wake.clear()
-            try:
-                if await self._pass():
-                    continue  # there may be more due right away
-                delay = await self._idle_delay()
-            except Exception:
-                log.exception("outbox pass failed; trying again in %s s", ERROR_PAUSE)
-                delay = ERROR_PAUSE
-            await self._idle(delay)
+        """Pass after pass. A pass's answers and outcomes are waited for while the next
+        pass claims and takes its slots, so the gap between two batches (the last answer,
+        the outcome write, the next claim) costs no slot: a broadcast goes at the full rate
+        from its first message to its last. A chat's next row is never in the next batch
+        while its head's outcome is unwritten: the head is still pending and claimed."""
+        finishing: asyncio.Task[int] | None = None
+        try:
+            while not self._stopping:
+                # Cleared before the pass: a wake() during the pass makes the wait below
+                # return at once instead of being lost.
+                self._wake.clear()
+                try:
+                    async with self._pass_lock:
+                        rows, sends = await self._claim_and_send()
+                    previous, finishing = (
+                        finishing,
+                        (asyncio.create_task(self._finish(rows, sends)) if rows else None),
+                    )
+                    if previous is not None:  # the pass before: at most one behind
+                        await previous
+                    if rows:
+                        continue  # there may be more due right away
+                    delay = await self._idle_delay()
+                except Exception:
+                    log.exception("outbox pass failed; trying again in %s s", ERROR_PAUSE)
+                    delay = ERROR_PAUSE
+                await self._idle(delay)
+        finally:
+            if finishing is not None:  # stopping: the sends in flight are recorded
+                await asyncio.gather(finishing, return_exceptions=True)
 
     async def _idle(self, delay: float) -> None:
         """Wait `delay` on the clock, or less if someone wakes us."""
@@ -204,34 +222,44 @@ class OutboxSender:
     async def _pass(self) -> int:
         """Claim a batch, send it at the global rate, record every outcome; rows sent."""
         async with self._pass_lock:
-            async with self.database.transaction() as session:
-                rows = await self._claim(session, self.clock.now())
-            sends: list[asyncio.Task[Outcome]] = []
-            for row in rows:
-                if self._stopping:
-                    break
-                # Slots are taken one after another, oldest row first; the sends themselves
-                # run concurrently so that Telegram's latency does not cap the rate.
-                await self.throttle.acquire()
-                if self._stopping:
-                    break
-                sends.append(asyncio.create_task(self._deliver(row)))
-            answered = await asyncio.gather(*sends, return_exceptions=True)
-            outcomes: list[Outcome] = []
-            for row, outcome in zip(rows, answered, strict=False):
-                if isinstance(outcome, BaseException):  # the row's claim runs out: sent again
-                    log.error("outbox row %s: no outcome", row.id, exc_info=outcome)
-                else:
-                    outcomes.append(outcome)
-            try:
-                await self.outcomes.write(outcomes)
-            except Exception:
-                # Sent but not recorded: these rows go out again once their claims run out.
-                log.exception("outbox: outcomes of %s row(s) not recorded", len(outcomes))
-                raise
-            if unsent := rows[len(sends) :]:
-                await self._release(unsent)  # stopping: another sender may take them now
-            return sum(outcome.values.get("status") == "sent" for outcome in outcomes)
+            rows, sends = await self._claim_and_send()
+            return await self._finish(rows, sends)
+
+    async def _claim_and_send(self) -> tuple[list[OutboxMessage], list[asyncio.Task[Outcome]]]:
+        """Claim a batch and start its sends at the global rate; back once the last slot is
+        taken, with the sends perhaps still waiting for Telegram's answers."""
+        async with self.database.transaction() as session:
+            rows = await self._claim(session, self.clock.now())
+        sends: list[asyncio.Task[Outcome]] = []
+        for row in rows:
+            if self._stopping:
+                break
+            # Slots are taken one after another, oldest row first; the sends themselves
+            # run concurrently so that Telegram's latency does not cap the rate.
+            await self.throttle.acquire()
+            if self._stopping:
+                break
+            sends.append(asyncio.create_task(self._deliver(row)))
+        return rows, sends
+
+    async def _finish(self, rows: list[OutboxMessage], sends: list[asyncio.Task[Outcome]]) -> int:
+        """Wait for the batch's answers and write their outcomes; rows sent."""
+        answered = await asyncio.gather(*sends, return_exceptions=True)
+        outcomes: list[Outcome] = []
+        for row, outcome in zip(rows, answered, strict=False):
+            if isinstance(outcome, BaseException):  # the row's claim runs out: sent again
+                log.error("outbox row %s: no outcome", row.id, exc_info=outcome)
+            else:
+                outcomes.append(outcome)
+        try:
+            await self.outcomes.write(outcomes)
+        except Exception:
+            # Sent but not recorded: these rows go out again once their claims run out.
+            log.exception("outbox: outcomes of %s row(s) not recorded", len(outcomes))
+            raise
+        if unsent := rows[len(sends) :]:
+            await self._release(unsent)  # stopping: another sender may take them now
+        return sum(outcome.values.get("status") == "sent" for outcome in outcomes)
 
     async def _claim(self, session: AsyncSession, now: datetime) -> list[OutboxMessage]:
         """Due heads of chats, claimed for this sender; rows found inside their recipient's
