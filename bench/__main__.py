@@ -30,7 +30,18 @@ def _parser() -> argparse.ArgumentParser:
         "--branch-mandates", type=int, help="mandates in the branch for /inbox and /export (10000)"
     )
     parser.add_argument(
-        "--only", choices=("dispatcher", "outbox", "mandates"), help="run one of the benchmarks"
+        "--backlog", help="outbox passes with this many pending, comma-separated (300,50000,300000)"
+    )
+    parser.add_argument(
+        "--broadcast", type=int, help="a broadcast at 30/s with /help meanwhile (10000)"
+    )
+    parser.add_argument(
+        "--export-sizes", help="branches exported for time and memory, comma-separated (2000,10000)"
+    )
+    parser.add_argument(
+        "--only",
+        choices=("dispatcher", "outbox", "backlog", "mandates", "export"),
+        help="run one of the benchmarks",
     )
     return parser
 
@@ -39,9 +50,13 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
     if args.quick:
         sizes = {"updates": 2000, "users": 200, "newcomers": 20, "outbox": 500, "limited": 90}
         sizes |= {"mandate_users": 20, "mandates_each": 2, "branch_mandates": 1000}
+        sizes |= {"broadcast": 300}
+        lists = {"backlog": [300, 5000], "export_sizes": [500, 2000]}
     else:
         sizes = {"updates": 20000, "users": 2000, "newcomers": 200, "outbox": 3000, "limited": 300}
         sizes |= {"mandate_users": 200, "mandates_each": 5, "branch_mandates": 10000}
+        sizes |= {"broadcast": 10000}
+        lists = {"backlog": [300, 50000, 300000], "export_sizes": [2000, 10000]}
     for name, value in [
         ("updates", args.updates),
         ("users", args.users),
@@ -51,26 +66,35 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
         ("mandate_users", args.mandate_users),
         ("mandates_each", args.mandates_each),
         ("branch_mandates", args.branch_mandates),
+        ("broadcast", args.broadcast),
     ]:
         if value is not None:
             sizes[name] = value
+    for name, text in [("backlog", args.backlog), ("export_sizes", args.export_sizes)]:
+        if text is not None:
+            lists[name] = [int(n) for n in text.split(",") if n]
+    args.lists = lists
     if sizes["users"] < 1 or sizes["updates"] < 1:
         raise SystemExit("--updates and --users must be at least 1")
     return sizes
 
 
 async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
-    from bench import dispatcher_bench, mandate_bench, outbox_bench
+    from bench import dispatcher_bench, export_bench, mandate_bench, outbox_backlog, outbox_bench
 
     results: list[Result] = []
     if args.only in (None, "dispatcher"):
         results += await dispatcher_bench.run(sizes["updates"], sizes["users"], sizes["newcomers"])
     if args.only in (None, "outbox"):
         results += await outbox_bench.run(sizes["outbox"], sizes["limited"])
+    if args.only in (None, "backlog"):
+        results += await outbox_backlog.run(args.lists["backlog"], sizes["broadcast"])
     if args.only in (None, "mandates"):
         results += await mandate_bench.run(
             sizes["mandate_users"], sizes["mandates_each"], sizes["branch_mandates"]
         )
+    if args.only in (None, "export"):
+        results += await export_bench.run(args.lists["export_sizes"])
     return results
 
 

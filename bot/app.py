@@ -140,6 +140,7 @@ def build_dispatcher(
             give_up_after=timedelta(hours=settings.outbox_give_up_hours),
             quiet_hours=settings.quiet_hours(),
             default_timezone=settings.default_timezone,
+            keep_for=timedelta(days=settings.outbox_keep_days),
         )
         dp["outbox"] = sender
         await set_default_commands(bot)

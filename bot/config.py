@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     outbox_rate: int = Field(default=30, ge=1, description="Messages per second, this process.")
     # Through network errors and Telegram's 5xx a notice is retried this long, then expired.
     outbox_give_up_hours: float = Field(default=48, gt=0)
+    # Sent (and failed, expired, blocked) outbox rows are deleted this long after queued.
+    outbox_keep_days: float = Field(default=30, gt=0)
     # Local hours when notices that are not answers to the person's own action wait.
     quiet_hours_start: time = time(21, 0)
     quiet_hours_end: time = time(9, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, true
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -15,10 +15,29 @@ class OutboxMessage(Base):
     """Something the bot owes a person: stored before it is sent, marked when it is."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    # Pending rows only (partial indexes, on SQLite and PostgreSQL alike): what the sender
+    # looks for costs the same however many rows were sent before (bot/delivery/queue.py),
+    # and sent rows, pruned after OUTBOX_KEEP_DAYS, are found by their age.
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending_due",
+            "not_before",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_pending_chat",
+            "chat_id",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_outbox_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -34,9 +53,7 @@ class OutboxMessage(Base):
     # Held during the recipient's quiet hours: every notice that is not an answer to the
     # person's own action. The sender sets `held_until` (the end of their quiet hours) when
     # it finds the row inside them; until then the row stands aside from its chat's queue.
-    respect_quiet_hours: Mapped[bool] = mapped_column(
-        Boolean, default=True, server_default=true()
-    )
+    respect_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     held_until: Mapped[datetime | None]
     # Not worth sending after this; none: the sender's default (see bot.delivery).
     expires_at: Mapped[datetime | None]

@@ -2,25 +2,25 @@
 
 Two sheets: «Наказы» (one row per mandate, every field) and «История» (one row per change).
 Times are written in the reader's time zone as plain spreadsheet dates. This module reads
-the rows and turns them into plain values; `workbook` writes the file in a child process.
+the rows in chunks and turns them into plain values; `workbook` writes the file in a child
+process, chunk by chunk while the next is read.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import AccessDenied, InvalidInput
 from bot.services.mandates.access import is_staff, staff_scope
 from bot.services.mandates.draft import category_name
 from bot.services.mandates.notices import status_name
-from bot.services.mandates.workbook import build_workbook, off_process
+from bot.services.mandates.workbook import ChildUnavailable, StreamedWorkbook
 from bot.services.people import Person
 from bot.services.working_days import last_day_to_answer
 from bot.texts import t
@@ -99,34 +99,38 @@ async def export_mandates_xlsx(
     start, end = _period(date_from, date_to, timezone)
     zone = ZoneInfo(timezone)
     in_scope = and_(staff_scope(person), Mandate.created_at >= start, Mandate.created_at < end)
+    # Writing the file is CPU work of seconds for a big branch, and openpyxl is pure Python:
+    # in a thread it would hold the GIL and stall every other update, so it runs in a
+    # child process. Everything it needs, texts included, goes to it as plain data.
+    sheets = (
+        (t("mandates.xlsx.sheet_mandates"), _headers(MANDATE_COLUMNS), _widths(MANDATE_COLUMNS)),
+        (t("mandates.xlsx.sheet_history"), _headers(HISTORY_COLUMNS), _widths(HISTORY_COLUMNS)),
+    )
+    try:
+        return await _stream(session, sheets, in_scope, zone, now, in_child=True)
+    except ChildUnavailable:
+        # The child died or could not start: this export is written here, in threads
+        # (the snapshot reads the same rows again), and the next one gets a new child.
+        return await _stream(session, sheets, in_scope, zone, now, in_child=False)
+
+
+async def _stream(
+    session: AsyncSession,
+    sheets: tuple[tuple[str, list[str], list[int]], ...],
+    in_scope: ColumnElement[bool],
+    zone: ZoneInfo,
+    now: datetime,
+    *,
+    in_child: bool,
+) -> bytes:
+    """Rows read in chunks (a server-side cursor on PostgreSQL, SQLite's cursor stepped on),
+    each chunk built into plain values and handed to the workbook while the next is read:
+    the bot holds a few chunks at a time however big the branch."""
     yes, no = t("mandates.xlsx.yes"), t("mandates.xlsx.no")
     text, category, status = _memo(t), _memo(category_name), _memo(status_name)
 
-    photo_counts = (
-        select(MandatePhoto.mandate_id, func.count().label("photos"))
-        .group_by(MandatePhoto.mandate_id)
-        .subquery()
-    )
-    # Plain rows, not ORM objects: 10,000 of them load several times faster.
-    mandates = (
-        await session.execute(
-            select(
-                Mandate.__table__,
-                Branch.number.label("branch_number"),
-                Branch.name.label("branch_name"),
-                Region.timezone.label("branch_zone"),
-                photo_counts.c.photos,
-            )
-            .join(Branch, Branch.id == Mandate.branch_id)
-            .join(Region, Region.id == Branch.region_id)
-            .outerjoin(photo_counts, photo_counts.c.mandate_id == Mandate.id)
-            .where(in_scope)
-            .order_by(Mandate.created_at, Mandate.id)
-        )
-    ).all()
-    mandate_rows = await _in_chunks(
-        mandates,
-        lambda m: [
+    def mandate_row(m: Any) -> list[Any]:
+        return [
             m.number,
             _local(m.created_at, zone),
             f"{m.branch_number} {m.branch_name}",
@@ -147,21 +151,10 @@ async def export_mandates_xlsx(
             m.forwarded_to,
             _local(m.closed_at, zone),
             m.rating,
-        ],
-    )
+        ]
 
-    events = (
-        await session.execute(
-            select(MandateEvent.__table__, Mandate.number, User.full_name)
-            .join(Mandate, Mandate.id == MandateEvent.mandate_id)
-            .outerjoin(User, User.id == MandateEvent.actor_id)
-            .where(in_scope)
-            .order_by(Mandate.created_at, Mandate.id, MandateEvent.created_at, MandateEvent.id)
-        )
-    ).all()
-    history_rows = await _in_chunks(
-        events,
-        lambda e: [
+    def history_row(e: Any) -> list[Any]:
+        return [
             e.number,
             _local(e.created_at, zone),
             text(f"mandates.actor.{e.actor_role}"),
@@ -172,31 +165,51 @@ async def export_mandates_xlsx(
             status(e.to_status) if e.to_status else None,
             e.comment,
             e.rating,
-        ],
+        ]
+
+    photo_counts = (
+        select(MandatePhoto.mandate_id, func.count().label("photos"))
+        .group_by(MandatePhoto.mandate_id)
+        .subquery()
     )
-    # Writing the file is CPU work of seconds for a big branch, and openpyxl is pure Python:
-    # in a thread it would hold the GIL and stall every other update, so it runs in a
-    # child process. Everything it needs, texts included, goes to it as plain data.
-    sheets = (
-        (t("mandates.xlsx.sheet_mandates"), _headers(MANDATE_COLUMNS), _widths(MANDATE_COLUMNS)),
-        (t("mandates.xlsx.sheet_history"), _headers(HISTORY_COLUMNS), _widths(HISTORY_COLUMNS)),
+    # Plain rows, not ORM objects: 10,000 of them load several times faster.
+    mandates = (
+        select(
+            Mandate.__table__,
+            Branch.number.label("branch_number"),
+            Branch.name.label("branch_name"),
+            Region.timezone.label("branch_zone"),
+            photo_counts.c.photos,
+        )
+        .join(Branch, Branch.id == Mandate.branch_id)
+        .join(Region, Region.id == Branch.region_id)
+        .outerjoin(photo_counts, photo_counts.c.mandate_id == Mandate.id)
+        .where(in_scope)
+        .order_by(Mandate.created_at, Mandate.id)
     )
-    return await off_process(build_workbook, sheets, mandate_rows, history_rows)
+    events = (
+        select(MandateEvent.__table__, Mandate.number, User.full_name)
+        .join(Mandate, Mandate.id == MandateEvent.mandate_id)
+        .outerjoin(User, User.id == MandateEvent.actor_id)
+        .where(in_scope)
+        .order_by(Mandate.created_at, Mandate.id, MandateEvent.created_at, MandateEvent.id)
+    )
+    book = StreamedWorkbook(sheets, in_child=in_child)
+    try:
+        await book.open()
+        for sheet, query, build in ((0, mandates, mandate_row), (1, events, history_row)):
+            result = await session.stream(query.execution_options(yield_per=_CHUNK))
+            async for chunk in result.partitions():
+                await book.append(sheet, [build(row) for row in chunk])
+        return await book.close()
+    except BaseException:
+        await book.drop()
+        raise
 
 
-# Rows built between two yields to the event loop: ≈10–20 ms of work.
+# Rows read, built and handed to the workbook at a time: ≈10–20 ms of work on the event
+# loop between two chances for other updates to run.
 _CHUNK = 500
-
-
-async def _in_chunks(items: Sequence[Any], build: Callable[[Any], list[Any]]) -> list[list[Any]]:
-    """`[build(item) for item in items]`, letting other updates run every `_CHUNK` rows:
-    10,000 rows at once would hold the event loop for a few hundred milliseconds."""
-    rows: list[list[Any]] = []
-    for start in range(0, len(items), _CHUNK):
-        if start:
-            await asyncio.sleep(0)
-        rows.extend(build(item) for item in items[start : start + _CHUNK])
-    return rows
 
 
 def _memo(function: Callable[[str], str]) -> Callable[[str], str]:
