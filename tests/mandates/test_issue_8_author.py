@@ -122,6 +122,7 @@ async def test_6_single_photos_keep_one_counter(make_client, branch):
     for n in range(3):
         await user.send_photo(f"s{n}")
     assert _copies(user, "Шаг 4 из 5") == 1
+    assert _copies(user, "Приложено фото") == 1  # not one counter per photo
     assert "3 из 5" in _visible(user)[-1]["text"]
 
 
