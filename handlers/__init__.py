@@ -18,7 +18,7 @@ from bot.middlewares import PressedMessageMiddleware
 def build_routers() -> list[Router]:
     from handlers import chats, common, errors, fallback
     from handlers.admin import panel
-    from handlers.mandates import export, my_list, submit, work
+    from handlers.mandates import author, export, my_list, submit, work
     from handlers.onboarding import joining
 
     order = (
@@ -26,6 +26,7 @@ def build_routers() -> list[Router]:
         chats,
         common,
         joining,
+        author,
         submit,
         my_list,
         work,

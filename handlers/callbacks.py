@@ -93,12 +93,22 @@ class MandateListCb(CallbackData, prefix="ml"):
 class SubmitCb(CallbackData, prefix="ms"):
     """A step of the submission flow: action "cat" (value: category code), "skip",
     "behalf" (value: self|voter), "send", "edit" (value: field), "cancel", "similar"
-    (value: mandate id to support, or "new")."""
+    (value: mandate id to support, or "new"), "draft" (a draft left midway: value "resume",
+    "new" — delete it and start again — or "drop")."""
 
-    action: Literal["cat", "skip", "behalf", "send", "edit", "cancel", "similar"]
+    action: Literal["cat", "skip", "behalf", "send", "edit", "cancel", "similar", "draft"]
     # An open set (category codes come from settings): each handler checks it against
     # what it offered; "similar" turns it into an id only when it is one it offered.
     value: str = ""
+
+
+class AuthorCb(CallbackData, prefix="ma"):
+    """The author's side after sending: "to" sends the answer just typed to the question of
+    mandate `id` (several were open); "keep" drops that typed answer; "no_words" leaves a
+    low rating without words on what went wrong."""
+
+    action: Literal["to", "keep", "no_words"]
+    id: OptionalTableId = 0
 
 
 class ExportCb(CallbackData, prefix="ex"):

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.services.people import Person, Role, get_user, load_person
 from bot.texts import t
 from handlers.menus import menu_keyboard, menu_text, set_commands_for
+from handlers.replies import leave_for_menu, with_note
 
 
 async def reload_person(session: AsyncSession, person_id: int, settings: Settings) -> Person:
@@ -49,8 +50,8 @@ async def menu(message: Message, state: FSMContext, person: Person, bot: Bot) ->
     if not person.onboarded:
         await message.answer(t("common.need_onboarding"))
         return
-    await state.clear()
-    await show_menu(message, person, bot)
+    note = await leave_for_menu(state)  # a draft or a half-written text is kept, and said
+    await show_menu(message, person, bot, with_note(menu_text(person), note))
 
 
 async def help_(message: Message, person: Person) -> None:

@@ -1,14 +1,17 @@
 """Answering in the chat, shared by the flows: an error as its text, a screen shown in
-place of the pressed button's message, buttons taken off a finished step, and what counts
-as a typed answer rather than a command or a menu button."""
+place of the pressed button's message, buttons taken off a finished step, a question's old
+copy removed, what counts as a typed answer rather than a command or a menu button, and
+the work a person left unfinished when a command interrupted it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.services.errors import DomainError
@@ -59,3 +62,50 @@ def free_input() -> Callable[[Message], bool]:
         return not text.startswith("/") and text not in labels
 
     return check
+
+
+async def remove_message(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Delete a message of the bot's whose question is asked again further down, so the chat
+    holds one copy of it; when Telegram will not (older than 48 hours), take its buttons
+    off at least."""
+    try:
+        await bot.delete_message(chat_id=chat_id, message_id=message_id)
+    except TelegramBadRequest:
+        await drop_buttons(bot, chat_id, message_id)
+
+
+# --- work left unfinished ----------------------------------------------------------------
+# A flow whose half-done work must not vanish when a command or a menu button interrupts it
+# registers how to name that work (`unfinished_work`). Leaving for the menu keeps the
+# flow's state and says so (`leave_for_menu`); lists and cards never touch the state.
+
+Describe = Callable[[str, dict[str, Any]], str | None]
+_UNFINISHED: dict[str, Describe] = {}
+
+
+def unfinished_work(group: str, describe: Describe) -> None:
+    """`describe(state, data)` names the unfinished work of the states `group:*` as one
+    line, or None when there is nothing worth keeping."""
+    _UNFINISHED[group] = describe
+
+
+async def unfinished(state: FSMContext) -> str | None:
+    """A line naming the work the person left unfinished here, with how to return to it."""
+    current = await state.get_state()
+    if not current:
+        return None
+    describe = _UNFINISHED.get(current.split(":", 1)[0])
+    return describe(current, await state.get_data()) if describe else None
+
+
+async def leave_for_menu(state: FSMContext) -> str | None:
+    """Before the menu is shown: a flow with unfinished work is kept (its line is returned,
+    to be shown under the menu), any other is left."""
+    note = await unfinished(state)
+    if note is None:
+        await state.clear()
+    return note
+
+
+def with_note(text: str, note: str | None) -> str:
+    return f"{text}\n\n{note}" if note else text

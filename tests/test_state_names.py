@@ -39,6 +39,7 @@ STATE_NAMES = frozenset(
         "MandateForm:text",
         "MandateForm:voter_name",
         "MandateForm:voter_phone",
+        "MandateRating:words",
         "MandateWork:answer",
         "MandateWork:authority",
         "MandateWork:comment",

@@ -12,6 +12,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.services.errors import InvalidInput
 from bot.services.mandates.draft import (
@@ -21,10 +22,12 @@ from bot.services.mandates.draft import (
     category_name,
     normalize_phone,
     validate_address,
+    validate_caption,
     validate_category,
     validate_location,
     validate_photos,
     validate_text,
+    validate_voices,
     validate_voter_name,
 )
 from bot.services.people import Person
@@ -35,13 +38,15 @@ from handlers.mandates.form import (
     ask,
     ask_next,
     ask_same,
+    attached_line,
     draft_of,
     keep,
     photos_prompt,
     say,
+    show_question,
 )
 from handlers.menus import menu_keyboard
-from handlers.replies import drop_buttons, error_text
+from handlers.replies import error_text, remove_message
 
 
 async def start(
@@ -50,8 +55,41 @@ async def start(
     if person.branch_id is None:
         await message.answer(say("no_branch"))
         return
-    await state.set_data({"draft": MandateDraft().to_dict()})  # a fresh draft
-    await ask(MandateForm.category, state, bot, mandate_rules, message=message)
+    if await has_draft(state):  # a fresh start would delete it: ask first
+        builder = InlineKeyboardBuilder()
+        for value in ("resume", "new"):
+            cb = SubmitCb(action="draft", value=value)
+            builder.button(text=say(f"button.draft.{value}"), callback_data=cb)
+        builder.adjust(1)
+        await message.answer(say("unfinished.ask_draft"), reply_markup=builder.as_markup())
+        return
+    await start_afresh(state, bot, mandate_rules, message=message)
+
+
+async def has_draft(state: FSMContext) -> bool:
+    """A draft with something answered in it."""
+    current = await state.get_state() or ""
+    if not current.startswith(f"{MandateForm.__full_group_name__}:"):
+        return False
+    draft, _ = await draft_of(state)
+    return draft.category is not None
+
+
+async def start_afresh(
+    state: FSMContext,
+    bot: Bot,
+    rules: MandateRules,
+    *,
+    message: Message | None = None,
+    query: CallbackQuery | None = None,
+) -> None:
+    """A fresh draft; the old draft's question, if any, is taken out of the chat."""
+    asked = (await state.get_data()).get("asked") or {}
+    chat_id = query.from_user.id if query is not None else message.chat.id if message else 0
+    if asked.get("id") and chat_id:
+        await remove_message(bot, chat_id, asked["id"])
+    await state.set_data({"draft": MandateDraft().to_dict()})
+    await ask(MandateForm.category, state, bot, rules, message=message, query=query)
 
 
 async def _ask_again(
@@ -62,9 +100,8 @@ async def _ask_again(
     bot: Bot,
     rules: MandateRules,
 ) -> None:
-    """A refused answer: why, and the same question."""
-    await message.answer(error_text(error))
-    await ask(step, state, bot, rules, message=message)
+    """A refused answer: why, and the same question, in one message."""
+    await ask(step, state, bot, rules, message=message, complaint=error_text(error))
 
 
 async def _answered(
@@ -123,7 +160,7 @@ async def address_received(
     draft, _ = await draft_of(state)
     text = message.text or ""
     if text == say("button.send_location"):  # a client that cannot share a location
-        await message.answer(say("wrong.location_unsupported"))
+        await ask_same(message, state, bot, mandate_rules, say("wrong.location_unsupported"))
         return
     if text == say("button.skip_address"):
         draft.address = draft.latitude = draft.longitude = None
@@ -172,40 +209,122 @@ async def _address_done(
     await ask_next(MandateForm.address, state, bot, mandate_rules, message=message)
 
 
+def _add_photo(draft: MandateDraft, message: Message, rules: MandateRules) -> bool:
+    """The message's photo (the largest size) added to the draft, its caption kept as the
+    photo's note; False when the limit leaves no room for it."""
+    assert message.photo
+    file_id = message.photo[-1].file_id
+    try:
+        draft.photos = validate_photos([*draft.photos, file_id], rules)
+    except InvalidInput:
+        return False
+    if caption := validate_caption(message.caption):
+        draft.captions[file_id] = caption
+    return True
+
+
+async def _show_count(
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    draft: MandateDraft,
+    rules: MandateRules,
+    refused: int,
+    note: str | None = None,
+) -> None:
+    """The photos question, counting what is attached: one message for the whole step. An
+    album arrives as separate messages sharing a media_group_id; all of them update the
+    message the album's first photo brought, the others replace it under the newest."""
+    text, markup = photos_prompt(draft, rules)
+    if refused:
+        limit = t("errors.mandate_too_many_photos", max=rules.max_photos)
+        text = f"{text}\n\n{say('photos.refused', limit=limit, count=refused)}"
+    if note:
+        text = f"{note}\n\n{text}"
+    group = message.media_group_id
+    asked = (await state.get_data()).get("asked") or {}
+    same_album = group is not None and asked.get("album") == group
+    if same_album and asked.get("step") == MandateForm.photos.state:
+        try:
+            await bot.edit_message_text(
+                text=text, chat_id=message.chat.id, message_id=asked["id"], reply_markup=markup
+            )
+            await state.update_data(asked={**asked, "refused": refused})
+            return
+        except TelegramBadRequest as error:
+            if "not modified" in error.message:
+                await state.update_data(asked={**asked, "refused": refused})
+                return
+    await show_question(
+        MandateForm.photos, text, markup, state, bot, message=message, album=group, refused=refused
+    )
+
+
 async def photo_received(
     message: Message, state: FSMContext, bot: Bot, mandate_rules: MandateRules
 ) -> None:
-    """One photo, or one of an album: an album arrives as separate messages sharing a
-    media_group_id, and all of them update one counting message."""
-    assert message.photo
+    """One photo, or one of an album, with its caption as the photo's note."""
     draft, data = await draft_of(state)
+    asked = data.get("asked") or {}
     group = message.media_group_id
-    shown = data.get("photos_msg") or {}
-    same_album = group is not None and shown.get("album") == group
-    refused = shown.get("refused", 0) if same_album else 0
-    try:
-        draft.photos = validate_photos([*draft.photos, message.photo[-1].file_id], mandate_rules)
-    except InvalidInput:
+    same_album = group is not None and asked.get("album") == group
+    refused = asked.get("refused", 0) if same_album else 0
+    if not _add_photo(draft, message, mandate_rules):
         refused += 1  # the limit is said once under the count, with how many were left out
-    text, markup = photos_prompt(draft, mandate_rules)
-    if refused:
-        limit = t("errors.mandate_too_many_photos", max=mandate_rules.max_photos)
-        text = f"{text}\n\n{say('photos.refused', limit=limit, count=refused)}"
-    chat_id = message.chat.id
-    if same_album:
-        message_id = shown["id"]
+    await keep(state, draft)
+    await _show_count(message, state, bot, draft, mandate_rules, refused)
+
+
+async def voice_received(
+    message: Message, state: FSMContext, bot: Bot, mandate_rules: MandateRules
+) -> None:
+    """A voice message at the photos step: attached, for the secretary to play."""
+    assert message.voice is not None
+    draft, _ = await draft_of(state)
+    try:
+        draft.voices = validate_voices([*draft.voices, message.voice.file_id])
+    except InvalidInput as error:
+        await ask_same(message, state, bot, mandate_rules, error_text(error))
+        return
+    await keep(state, draft)
+    await _show_count(message, state, bot, draft, mandate_rules, 0)
+
+
+async def media_at_text(
+    message: Message, state: FSMContext, bot: Bot, mandate_rules: MandateRules
+) -> None:
+    """A photo or a voice message where the text is asked: kept for step 4, and a photo's
+    caption is taken as the text when it is one."""
+    draft, data = await draft_of(state)
+    kept = False
+    if message.photo:
+        kept = _add_photo(draft, message, mandate_rules)
+    elif message.voice is not None:
         try:
-            await bot.edit_message_text(
-                text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup
-            )
-        except TelegramBadRequest as error:
-            if "not modified" not in error.message:
-                message_id = (await message.answer(text, reply_markup=markup)).message_id
-    else:
-        if shown.get("id"):
-            await drop_buttons(bot, chat_id, shown["id"])
-        message_id = (await message.answer(text, reply_markup=markup)).message_id
-    await keep(state, draft, photos_msg={"id": message_id, "album": group, "refused": refused})
+            draft.voices = validate_voices([*draft.voices, message.voice.file_id])
+            kept = True
+        except InvalidInput:
+            kept = False
+    await keep(state, draft)
+    caption = message.caption or ""
+    if caption.strip():
+        try:
+            text = validate_text(caption, mandate_rules)
+        except InvalidInput as error:
+            await _ask_again(MandateForm.text, error, message, state, bot, mandate_rules)
+            return
+        ack = say("ack.text_from_caption")
+        await _answered(
+            MandateForm.text, state, bot, mandate_rules, message=message, ack=ack, text=text
+        )
+        return
+    group = message.media_group_id
+    if group is not None and data.get("kept_album") == group:
+        return  # the rest of an album already answered: nothing new to say
+    await state.update_data(kept_album=group)
+    key = "wrong.voice_kept" if message.voice is not None else "wrong.photo_kept"
+    hint = say(key) if kept else say("wrong.text")
+    await ask(MandateForm.text, state, bot, mandate_rules, message=message, complaint=hint)
 
 
 async def photo_as_file(
@@ -218,9 +337,8 @@ async def photos_done(
     query: CallbackQuery, state: FSMContext, bot: Bot, mandate_rules: MandateRules
 ) -> None:
     draft, _ = await draft_of(state)
-    count = len(draft.photos)
     await query.answer()
-    ack = say("ack.photos", count=count) if count else say("ack.no_photos")
+    ack = attached_line(draft) or say("ack.no_photos")
     await ask_next(MandateForm.photos, state, bot, mandate_rules, query=query, ack=ack)
 
 

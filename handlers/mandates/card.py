@@ -30,6 +30,7 @@ from bot.services.people import Person
 from bot.texts import t
 from handlers.callbacks import MandateCb, MandateRateCb
 from handlers.mandates import card_view
+from handlers.mandates.attachments import send_attachments, send_place
 from handlers.mandates.work_state import REMEMBERED_LIST
 from handlers.replies import error_text
 
@@ -96,9 +97,14 @@ async def open_card(
         await refuse(query, error)
         return
     await query.answer()
-    if card_view.is_staff_view(card) and card.photos:
-        # Photos go first, so the card with its buttons is the newest message.
-        await send_photos(bot, query.from_user.id, card)
+    staff = card_view.is_staff_view(card)
+    has_place = staff and card.latitude is not None and card.longitude is not None
+    if card.attachments or card.photos or has_place:
+        # Photos, voices and the pin go first, so the card with its buttons is the newest
+        # message. The author sees their own photos too; the pin is for the staff.
+        await send_attachments(bot, query.from_user.id, card)
+        if has_place:
+            await send_place(bot, query.from_user.id, card)
         await bot.send_message(query.from_user.id, text, reply_markup=markup)
         return
     await show(query, bot, text, markup)

@@ -20,6 +20,7 @@ from bot.services.mandates.access import ActorRole
 from bot.services.mandates.card import HistoryEntry, MandateCard
 from bot.services.mandates.draft import category_name
 from bot.services.mandates.notices import status_name
+from bot.services.mandates.place import place_line
 from bot.services.people import Person
 from bot.services.working_days import last_day_to_answer
 from bot.texts import plural, t
@@ -119,9 +120,7 @@ def card_text(card: MandateCard, person: Person) -> str:
     if card.address:
         details.append(t("mandate_work.card.address", address=html.escape(card.address)))
     if card.latitude is not None and card.longitude is not None:
-        details.append(
-            t("mandate_work.card.location", latitude=card.latitude, longitude=card.longitude)
-        )
+        details.append(place_line(card.latitude, card.longitude))
     staff = is_staff_view(card)
     if card.on_behalf != "voter":
         details.append(t("mandate_work.card.behalf_self"))

@@ -6,8 +6,9 @@ so a restart in the middle loses nothing. Before a mandate is saved the bot offe
 support a similar open one instead of sending a duplicate.
 
 FSM data: `draft` (the answers so far); `editing` (the field being changed from the
-summary: its answer leads back there); `photos_msg` (the message counting attached photos,
-with the album it belongs to); `similar` (the mandates offered for support).
+summary: its answer leads back there); `asked` (the one message of the current question:
+its id and step, whether it is the summary or drawn on it, and for the photos the album
+it counts); `similar` (the mandates offered for support).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from bot.services.mandates.draft import (
 )
 from bot.texts import plural, t
 from handlers.callbacks import SubmitCb
-from handlers.replies import drop_buttons, show_in_place
+from handlers.replies import drop_buttons, remove_message, show_in_place
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
 
@@ -109,13 +110,26 @@ def _address_keyboard() -> ReplyKeyboardMarkup:
     )
 
 
+def attached_line(draft: MandateDraft) -> str | None:
+    """What is attached so far, in one line: «Приложено: фото — 2, голосовых — 1.»"""
+    parts = []
+    if draft.photos:
+        parts.append(say("attached.photos", count=len(draft.photos)))
+    if draft.voices:
+        parts.append(say("attached.voices", count=len(draft.voices)))
+    return say("attached.line", items=", ".join(parts)) if parts else None
+
+
 def photos_prompt(draft: MandateDraft, rules: MandateRules) -> tuple[str, InlineKeyboardMarkup]:
     done = SubmitCb(action="skip", value="photos")
-    count = len(draft.photos)
-    if not count:
+    if not draft.photos and not draft.voices:
         return say("ask.photos", max=rules.max_photos), _one_button(say("button.skip_photos"), done)
+    count = len(draft.photos)
     key = "photos.full" if count >= rules.max_photos else "photos.attached"
-    return say(key, count=count, max=rules.max_photos), _one_button(say("button.photos_done"), done)
+    text = say(key, count=count, max=rules.max_photos)
+    if draft.voices:
+        text = f"{text}\n{say('photos.voices', count=len(draft.voices))}"
+    return text, _one_button(say("button.photos_done"), done)
 
 
 def _behalf_keyboard() -> InlineKeyboardMarkup:
@@ -140,7 +154,14 @@ def summary_text(draft: MandateDraft) -> str:
     else:
         lines.append(say("summary.no_address"))
     count = len(draft.photos)
-    lines.append(say("summary.photos", count=count) if count else say("summary.no_photos"))
+    if not count:
+        lines.append(say("summary.no_photos"))
+    elif draft.captions:
+        lines.append(say("summary.photos_captioned", count=count, captions=len(draft.captions)))
+    else:
+        lines.append(say("summary.photos", count=count))
+    if draft.voices:
+        lines.append(say("summary.voices", count=len(draft.voices)))
     if draft.on_behalf == OnBehalf.VOTER:
         lines.append(say("summary.voter", name=html.escape(draft.voter_name or "")))
         phone = draft.voter_phone
@@ -202,36 +223,74 @@ async def ask(
     message: Message | None = None,
     query: CallbackQuery | None = None,
     ack: str | None = None,
+    complaint: str | None = None,
 ) -> None:
-    """Move to `step` and ask its question: in place of the pressed button's message when
-    the answer was a button, as a new message when it was typed (or when the question
-    needs a reply keyboard, which an edited message cannot carry)."""
+    """Move to `step` and ask its question — one message per question.
+
+    Answered with a button, the question takes the place of the pressed message. Answered
+    by typing (or when the question needs a reply keyboard, which an edit cannot carry) it
+    is sent under the person's message, where their eyes are; the old copy of the same
+    question (refused, asked again) or of the summary it was drawn on is then deleted, so
+    the chat holds one copy. `complaint` says why the last answer was refused, above the
+    question, in the same message."""
     await state.set_state(step)
-    draft, data = await draft_of(state)
+    draft, _ = await draft_of(state)
     text, markup = _question(step.state or "", draft, rules)
-    if ack:
+    if complaint:
+        text = f"⚠️ {complaint}\n\n{text}"
+    elif ack:
         text = f"{ack}\n\n{text}"
+    await show_question(step, text, markup, state, bot, message=message, query=query)
+
+
+async def show_question(
+    step: State,
+    text: str,
+    markup: Markup,
+    state: FSMContext,
+    bot: Bot,
+    *,
+    message: Message | None = None,
+    query: CallbackQuery | None = None,
+    album: str | None = None,
+    refused: int = 0,
+) -> None:
+    """Show `text` as the one message of the question at `step` (see `ask`), and remember
+    it in FSM data as `asked`."""
+    data = await state.get_data()
+    asked = data.get("asked") or {}
+    summary_like = bool(data.get("editing")) or step in (MandateForm.summary, MandateForm.similar)
     if query is not None and not isinstance(markup, ReplyKeyboardMarkup):
         shown = await show_in_place(bot, query, text, markup)
+        chat_id = query.from_user.id
     else:
         if query is not None and isinstance(query.message, Message):
             message = query.message
-            await drop_buttons(bot, message.chat.id, message.message_id)
         assert message is not None, "a typed answer, or a press on a reachable message"
-        shown = (await message.answer(text, reply_markup=markup)).message_id
-    if step == MandateForm.photos:
-        # Photos update this prompt's count; an older prompt's button would only confuse.
-        old = data.get("photos_msg") or {}
-        if old.get("id") and old["id"] != shown:
-            await drop_buttons(bot, _chat_id(query, message), old["id"])
-        await state.update_data(photos_msg={"id": shown, "album": None, "refused": 0})
+        chat_id = message.chat.id
+        shown = (await bot.send_message(chat_id, text, reply_markup=markup)).message_id
+    old = asked.get("id")
+    if old and old != shown:
+        if asked.get("step") == step.state or asked.get("summary"):
+            await remove_message(bot, chat_id, old)  # its newer copy is below
+        else:
+            await drop_buttons(bot, chat_id, old)  # answered: stays as the conversation
+    await state.update_data(
+        asked={
+            "id": shown,
+            "step": step.state,
+            "summary": summary_like,
+            "album": album,
+            "refused": refused,
+        }
+    )
 
 
-def _chat_id(query: CallbackQuery | None, message: Message | None) -> int:
-    if query is not None:
-        return query.from_user.id
-    assert message is not None
-    return message.chat.id
+def current_step(state_name: str | None) -> State | None:
+    for step in MandateForm.__states__:
+        if step.state == state_name:
+            return step
+    return None
 
 
 async def ask_next(
@@ -258,34 +317,32 @@ async def ask_next(
     else:
         order = [MandateForm.category, MandateForm.text, MandateForm.address, MandateForm.photos]
         step = order[order.index(done) + 1] if done in order[:-1] else MandateForm.behalf
+    await ask(step, state, bot, rules, message=message, query=query, ack=ack)
     if step == MandateForm.summary:
         await state.update_data(editing=None)
-    if step == MandateForm.photos:
-        await state.update_data(photos_msg=None)
-    await ask(step, state, bot, rules, message=message, query=query, ack=ack)
 
 
 async def ask_same(
     message: Message, state: FSMContext, bot: Bot, rules: MandateRules, hint: str
 ) -> None:
-    """A wrong answer: say what is expected and ask the same question again. An album sent
-    where it does not belong is answered once, not once per photo."""
+    """A wrong answer: one message saying what is expected, with the same question again,
+    in place of the question's old copy. An album sent where it does not belong is
+    answered once, not once per photo."""
     group = message.media_group_id
     if group is not None:
         data = await state.get_data()
         if data.get("wrong_album") == group:
             return
         await state.update_data(wrong_album=group)
-    await message.answer(hint)
-    current = await state.get_state()
-    if current == MandateForm.similar.state:
-        data = await state.get_data()
-        await message.answer(similar_text(data["similar"]), reply_markup=similar_keyboard(data))
+    step = current_step(await state.get_state())
+    if step is None:
         return
-    for step in MandateForm.__states__:
-        if step.state == current:
-            await ask(step, state, bot, rules, message=message)
-            return
+    if step == MandateForm.similar:
+        data = await state.get_data()
+        text = f"⚠️ {hint}\n\n{similar_text(data['similar'])}"
+        await show_question(step, text, similar_keyboard(data), state, bot, message=message)
+        return
+    await ask(step, state, bot, rules, message=message, complaint=hint)
 
 
 def similar_text(offered: list[dict[str, Any]]) -> str:

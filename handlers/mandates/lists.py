@@ -19,8 +19,8 @@ from bot.services.people import Person
 from handlers.callbacks import MandateListCb
 from handlers.mandates import list_view
 from handlers.mandates.card import refuse, show
-from handlers.mandates.work_state import REMEMBERED_LIST, leave_work
-from handlers.replies import error_text
+from handlers.mandates.work_state import REMEMBERED_LIST
+from handlers.replies import error_text, unfinished, with_note
 
 PER_PAGE = 10
 
@@ -65,7 +65,7 @@ async def list_command(
     list_view: str,
     **_: Any,
 ) -> None:
-    await leave_work(state)
+    note = await unfinished(state)  # a text being written waits; the list says so
     cb = MandateListCb(view=list_view, page=1)
     try:
         text, markup = await _list(cb, session, person, clock)
@@ -73,7 +73,7 @@ async def list_command(
         await message.answer(error_text(error))
         return
     await state.update_data({REMEMBERED_LIST: cb.pack()})
-    await message.answer(text, reply_markup=markup)
+    await message.answer(with_note(text, note), reply_markup=markup)
 
 
 async def inbox_command(message: Message, **data: Any) -> None:

@@ -2,7 +2,8 @@
 
 Each item links to the mandate's card (`MandateCb(action="open")`, shown by
 handlers/mandates/card.py). Pages turn by editing the list in place. The list does not
-touch the FSM state, so a draft in progress is still there after a look at the list.
+touch the FSM state, so a draft in progress is still there after a look at the list, and
+the list says so first, with «▶️ Продолжить наказ» and «🗑 Удалить черновик».
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import html
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,10 +23,10 @@ from bot.services.mandates.notices import status_name
 from bot.services.mandates.queries import MandateSummary, my_mandates
 from bot.services.people import Person
 from bot.texts import plural, t
-from handlers.callbacks import MandateCb, MandateListCb
+from handlers.callbacks import MandateCb, MandateListCb, SubmitCb
 from handlers.filters import Onboarded
 from handlers.paging import add_pager
-from handlers.replies import show_in_place
+from handlers.replies import show_in_place, unfinished
 
 PER_PAGE = 10
 PREVIEW_CHARS = 70
@@ -51,13 +53,43 @@ def _item(n: int, item: MandateSummary, timezone: str) -> str:
     )
 
 
+async def _has_draft(state: FSMContext | None) -> bool:
+    if state is None or not (await state.get_state() or "").startswith("MandateForm:"):
+        return False
+    return await unfinished(state) is not None
+
+
+def _draft_row(builder: InlineKeyboardBuilder) -> None:
+    builder.row(
+        *(
+            InlineKeyboardButton(
+                text=t(f"mandate_submit.button.draft.{value}"),
+                callback_data=SubmitCb(action="draft", value=value).pack(),
+            )
+            for value in ("go", "drop")
+        )
+    )
+
+
 async def render(
-    session: AsyncSession, person: Person, clock: Clock, page_number: int
+    session: AsyncSession,
+    person: Person,
+    clock: Clock,
+    page_number: int,
+    state: FSMContext | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A page of the list; a draft in progress is named first, with the way back to it."""
     page = await my_mandates(session, person, clock.now(), page=page_number, per_page=PER_PAGE)
+    draft = await _has_draft(state)
     if not page.total:
-        return (_s("empty") if person.branch_id is not None else _s("empty_no_branch")), None
-    lines = [_s("title", total=plural(page.total, "plural.mandate"))]
+        empty = _s("empty") if person.branch_id is not None else _s("empty_no_branch")
+        if not draft:
+            return empty, None
+        builder = InlineKeyboardBuilder()
+        _draft_row(builder)
+        return f"{_s('draft')}\n\n{empty}", builder.as_markup()
+    lines = [_s("draft")] if draft else []
+    lines.append(_s("title", total=plural(page.total, "plural.mandate")))
     if page.pages > 1:
         lines.append(_s("page", page=page.page, pages=page.pages))
     lines += [
@@ -72,24 +104,29 @@ async def render(
         )
     builder.adjust(2)
     add_pager(builder, page, lambda number: MandateListCb(view="my", page=number))
+    if draft:
+        _draft_row(builder)
     return "\n\n".join(lines), builder.as_markup()
 
 
-async def show_list(message: Message, person: Person, session: AsyncSession, clock: Clock) -> None:
-    text, markup = await render(session, person, clock, 1)
+async def show_list(
+    message: Message, state: FSMContext, person: Person, session: AsyncSession, clock: Clock
+) -> None:
+    text, markup = await render(session, person, clock, 1, state)
     await message.answer(text, reply_markup=markup)
 
 
 async def turn_page(
     query: CallbackQuery,
     callback_data: MandateListCb,
+    state: FSMContext,
     person: Person,
     session: AsyncSession,
     clock: Clock,
     bot: Bot,
 ) -> None:
     # The page is clamped by the service, so an old or forged number shows a real page.
-    text, markup = await render(session, person, clock, callback_data.page)
+    text, markup = await render(session, person, clock, callback_data.page, state)
     await query.answer()
     await show_in_place(bot, query, text, markup)
 

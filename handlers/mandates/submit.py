@@ -25,17 +25,22 @@ from bot.texts import plural, t
 from handlers.callbacks import SubmitCb
 from handlers.common import show_menu
 from handlers.filters import Onboarded
+from handlers.mandates import my_list, unfinished  # noqa: F401  (registers the drafts)
 from handlers.mandates.answers import (
     address_received,
     behalf_chosen,
     category_chosen,
+    has_draft,
     location_received,
+    media_at_text,
     phone_skipped,
     photo_as_file,
     photo_received,
     photos_done,
     start,
+    start_afresh,
     text_received,
+    voice_received,
     voter_name_received,
     voter_phone_received,
 )
@@ -45,6 +50,7 @@ from handlers.mandates.form import (
     MandateForm,
     ask,
     ask_same,
+    current_step,
     draft_of,
     fields_keyboard,
     keep,
@@ -53,7 +59,13 @@ from handlers.mandates.form import (
     similar_text,
     summary_text,
 )
-from handlers.replies import error_text, free_input, show_in_place
+from handlers.replies import (
+    error_text,
+    free_input,
+    remove_message,
+    show_in_place,
+    with_note,
+)
 
 
 async def edit_field(
@@ -77,7 +89,7 @@ async def edit_field(
         return
     if field == "photos":  # new photos replace the old ones
         draft.photos = []
-        await keep(state, draft, photos_msg=None)
+        await keep(state, draft)
     await state.update_data(editing=field)
     ack = say("editing", field=say(f"field.{field}"))
     await ask(EDITABLE[field], state, bot, mandate_rules, query=query, ack=ack)
@@ -194,6 +206,43 @@ async def _submit(
     await show_menu(message, person, bot)
 
 
+async def draft_choice(
+    query: CallbackQuery,
+    message: Message,
+    callback_data: SubmitCb,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    mandate_rules: MandateRules,
+) -> None:
+    """A draft left midway: from «continue or delete?» of /mandate, "resume" or "new"
+    (delete it and start anew); from «Мои наказы», "go" (continue) or "drop". Continuing
+    asks the draft's question again, at the bottom, in place of its old copy."""
+    step = current_step(await state.get_state())
+    if step is None or not await has_draft(state):
+        await query.answer(say("stale"), show_alert=True)
+        return
+    await query.answer()
+    value = callback_data.value
+    if value == "new":
+        await start_afresh(state, bot, mandate_rules, query=query)
+    elif value == "drop":
+        asked = (await state.get_data()).get("asked") or {}
+        if asked.get("id"):
+            await remove_message(bot, message.chat.id, asked["id"])
+        await state.clear()
+        text, markup = await my_list.render(session, person, clock, 1, state)
+        await show_in_place(bot, query, with_note(text, say("unfinished.dropped")), markup)
+    else:  # resume: the choice goes, the question comes again under it
+        if step == MandateForm.similar:
+            step = MandateForm.summary
+        if value == "resume":  # the «continue or delete?» question is answered: it goes
+            await remove_message(bot, message.chat.id, message.message_id)
+        await ask(step, state, bot, mandate_rules, message=message, ack=say("unfinished.resumed"))
+
+
 def _wrong(key: str) -> Callable[..., Any]:
     async def handler(
         message: Message, state: FSMContext, bot: Bot, mandate_rules: MandateRules
@@ -226,6 +275,7 @@ def create_router() -> Router:
     router.message.register(_wrong("buttons"), form.category, answer)
 
     router.message.register(text_received, form.text, F.text, answer)
+    router.message.register(media_at_text, form.text, F.photo | F.voice)
     router.message.register(_wrong("text"), form.text, answer)
 
     router.message.register(location_received, form.address, F.location)
@@ -233,6 +283,7 @@ def create_router() -> Router:
     router.message.register(_wrong("address"), form.address, answer)
 
     router.message.register(photo_received, form.photos, F.photo)
+    router.message.register(voice_received, form.photos, F.voice)
     router.message.register(photo_as_file, form.photos, F.document.mime_type.startswith("image/"))
     router.callback_query.register(
         photos_done, cb((F.action == "skip") & (F.value == "photos")), form.photos
@@ -262,5 +313,6 @@ def create_router() -> Router:
     router.callback_query.register(similar_chosen, cb(F.action == "similar"), form.similar)
     router.message.register(_wrong("buttons"), StateFilter(form.summary, form.similar), answer)
 
+    router.callback_query.register(draft_choice, cb(F.action == "draft"))
     router.callback_query.register(stale_button, cb())
     return router

@@ -41,8 +41,8 @@ from handlers.mandates.work_state import (
     MandateWork,
     leave_work,
 )
-from handlers.menus import MENU_BUTTONS
-from handlers.replies import error_text
+from handlers.menus import MENU_BUTTONS, menu_text
+from handlers.replies import error_text, leave_for_menu, with_note
 
 # Texts that are not answers: commands and the menu's buttons go on to their own handlers.
 MENU_LABELS = frozenset(
@@ -56,9 +56,9 @@ AN_ANSWER = F.text & ~F.text.startswith("/") & ~F.text.in_(MENU_LABELS)
 async def to_menu(
     query: CallbackQuery, message: Message, state: FSMContext, person: Person, bot: Bot
 ) -> None:
-    await leave_work(state)
+    note = await leave_for_menu(state)  # a text being written waits; the menu says so
     await query.answer()
-    await show_menu(message, person, bot)
+    await show_menu(message, person, bot, with_note(menu_text(person), note))
 
 
 async def start_text_action(

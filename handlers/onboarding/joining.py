@@ -23,6 +23,8 @@ from bot.texts import t
 from handlers import branch_picker
 from handlers.callbacks import ConsentCb, PickCb
 from handlers.common import reload_person, show_menu
+from handlers.menus import menu_text
+from handlers.replies import leave_for_menu, with_note
 
 
 class Onboarding(StatesGroup):
@@ -91,8 +93,8 @@ async def proceed(
             await message.answer(await _invite_result(session, redeemed))
         person = await reload_person(session, person.id, settings)
     if person.roles:
-        await state.clear()
-        await show_menu(message, person, bot)
+        note = await leave_for_menu(state)  # a draft or a half-written text is kept, and said
+        await show_menu(message, person, bot, with_note(menu_text(person), note))
         return
     await state.set_state(Onboarding.picking)
     text, markup = await branch_picker.regions(session, "join", t("onboarding.join_title"))

@@ -57,7 +57,9 @@ class Mandate(Base):
 
 
 class MandatePhoto(Base):
-    """A photo attached to a mandate, kept by its Telegram file_id."""
+    """An attachment of a mandate, kept by its Telegram file_id: a photo (with the caption
+    the author gave it, if any) or a voice message (`kind` "voice"), for the staff to
+    look at or play."""
 
     __tablename__ = "mandate_photos"
 
@@ -67,6 +69,8 @@ class MandatePhoto(Base):
     )
     position: Mapped[int] = mapped_column(Integer)
     file_id: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(8), default="photo", server_default="photo")
+    caption: Mapped[str | None] = mapped_column(Text)
 
 
 class MandateEvent(Base):

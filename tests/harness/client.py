@@ -9,6 +9,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.methods import (
     AnswerCallbackQuery,
+    DeleteMessage,
     EditMessageReplyMarkup,
     EditMessageText,
     SendMessage,
@@ -153,7 +154,8 @@ class BotClient:
     # --- what the user saw --------------------------------------------------------------
 
     def messages(self) -> list[dict[str, Any]]:
-        """Messages in this chat as the user now sees them, edits applied, oldest first."""
+        """Messages in this chat as the user now sees them, edits and deletions applied, oldest
+        first."""
         by_id: dict[int, dict[str, Any]] = {}
         session = self.session
         for request, result in zip(session.requests, session.results, strict=True):
@@ -171,6 +173,8 @@ class BotClient:
                 )
             elif isinstance(request, EditMessageReplyMarkup) and request.message_id in by_id:
                 by_id[request.message_id]["reply_markup"] = request.reply_markup
+            elif isinstance(request, DeleteMessage):
+                by_id.pop(request.message_id, None)
         return list(by_id.values())
 
     def replies(self) -> list[str]:

@@ -62,15 +62,15 @@ async def test_resolve_with_comment_asks_for_a_rating(database, world, clock) ->
     assert "✅ Ваш наказ № 20-03/2026/0001 выполнен." in text
     assert "Комментарий: Фонари &lt;заменены&gt;" in text
     assert "Удалось решить вопрос?" in text
-    assert [b["text"] for row in notice.payload["buttons"] for b in row] == [
-        "1",
-        "2",
-        "3",
-        "4",
-        "5",
-        "Нет",
+    assert [b["text"] for row in notice.payload["buttons"] for b in row] == [  # 5 the best
+        "⭐⭐⭐⭐⭐ 5 — отлично",
+        "⭐⭐⭐⭐ 4 — хорошо",
+        "⭐⭐⭐ 3 — так себе",
+        "⭐⭐ 2 — плохо",
+        "⭐ 1 — очень плохо",
+        "❌ Нет, не решён",
     ]
-    assert buttons(notice) == [f"mdr:{mandate.id}:{s}" for s in (1, 2, 3, 4, 5, 0)]
+    assert buttons(notice) == [f"mdr:{mandate.id}:{s}" for s in (5, 4, 3, 2, 1, 0)]
     assert (await events(database, mandate.id))[-1].comment == "Фонари <заменены>"
 
 

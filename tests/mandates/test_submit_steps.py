@@ -126,8 +126,9 @@ async def test_typing_where_a_button_is_expected_asks_again(make_client, branch,
     user = make_client(MEMBER)
     await user.send("/mandate")
     await user.send("ЖКХ")
-    assert user.replies()[0] == "Выберите вариант кнопкой под сообщением ниже."
-    assert "Выберите категорию" in user.replies()[1]
+    [reply] = user.replies()  # one message: the complaint and the question again
+    assert reply.startswith("⚠️ Выберите вариант кнопкой под этим сообщением.")
+    assert "Выберите категорию" in reply
     assert len(user.buttons()) == 10
     assert (await fsm_state(dp, user))[0] == "MandateForm:category"
 
@@ -137,19 +138,21 @@ async def test_the_text_step_explains_each_wrong_answer(make_client, branch, dp)
     await to_text(user)
 
     await user.send_sticker()
-    assert user.replies()[0].startswith("Здесь нужен текст наказа")
-    assert "Шаг 2 из 5" in user.replies()[1]
+    [reply] = user.replies()
+    assert reply.startswith("⚠️ Здесь нужен текст наказа")
+    assert "Шаг 2 из 5" in reply
 
     await user.send_photo()
-    assert user.replies()[0].startswith("Здесь нужен текст наказа")
+    assert user.replies()[0].startswith("⚠️ Фото сохранено")
 
     await user.send("Нет света")
-    assert user.replies()[0].startswith("Слишком коротко")
-    assert "от 20 до 2000 символов" in user.replies()[0]
-    assert "Шаг 2 из 5" in user.replies()[1]
+    [reply] = user.replies()
+    assert reply.startswith("⚠️ Слишком коротко")
+    assert "от 20 до 2000 символов" in reply
+    assert "Шаг 2 из 5" in reply
 
     await user.send("а" * 2001)
-    assert user.replies()[0].startswith("Слишком длинно")
+    assert user.replies()[0].startswith("⚠️ Слишком длинно")
     assert "от 20 до 2000 символов" in user.replies()[0]
 
     state, data = await fsm_state(dp, user)
@@ -159,20 +162,23 @@ async def test_the_text_step_explains_each_wrong_answer(make_client, branch, dp)
     assert "Шаг 3 из 5" in user.last_text
 
 
-async def test_an_album_at_the_text_step_is_answered_once(make_client, branch):
+async def test_an_album_at_the_text_step_is_answered_once(make_client, branch, dp):
     user = make_client(MEMBER)
     await to_text(user)
     await user.send_photo("a", media_group_id="wrong")
+    assert len(user.replies()) == 1
     await user.send_photo("b", media_group_id="wrong")
     assert user.replies() == []
+    assert (await fsm_state(dp, user))[1]["draft"]["photos"] == ["a", "b"]  # kept for step 4
 
 
 async def test_a_sticker_for_the_address_asks_again(make_client, branch, dp):
     user = make_client(MEMBER)
     await to_address(user)
     await user.send_sticker()
-    assert user.replies()[0].startswith("Здесь нужен адрес текстом или точка на карте")
-    assert "Шаг 3 из 5" in user.replies()[1]
+    [reply] = user.replies()
+    assert reply.startswith("⚠️ Здесь нужен адрес текстом или точка на карте")
+    assert "Шаг 3 из 5" in reply
     assert "📍 Отправить геопозицию" in user.keyboard()
     assert (await fsm_state(dp, user))[0] == "MandateForm:address"
 
@@ -202,12 +208,12 @@ async def test_an_album_of_three_photos_is_one_answer(database, make_client, bra
     await user.send_photo("p3", media_group_id="album-1")
     counters = [m for m in user.messages() if "Приложено фото" in (m["text"] or "")]
     assert len(counters) == 1  # one message, edited as the album's photos arrived
-    assert counters[0]["text"].startswith("🖼 Приложено фото: 3 из 5")
+    assert counters[0]["text"].startswith("Шаг 4 из 5. 🖼 Приложено фото: 3 из 5")
     assert user.buttons() == ["✅ Готово"]
     assert (await fsm_state(dp, user))[1]["draft"]["photos"] == ["p1", "p2", "p3"]
 
     await user.click("Готово")
-    assert "🖼 Приложено фото: 3." in user.last_text
+    assert "📎 Приложено: фото — 3." in user.last_text
     assert "Шаг 5 из 5" in user.last_text
     await user.click("Мой")
     assert "Фото:</b> 3" in user.last_text
@@ -224,8 +230,8 @@ async def test_more_photos_than_the_limit_are_refused(make_client, branch, dp):
     await to_photos(user)
     for n in range(1, 5):
         await user.send_photo(f"single-{n}")
-    assert user.last_text.startswith("🖼 Приложено фото: 4 из 5")
-    # Each single photo gets its own counter; only the newest keeps the «Готово» button.
+    assert user.last_text.startswith("Шаг 4 из 5. 🖼 Приложено фото: 4 из 5")
+    # Each single photo moves the one counter under it; only one is left, with «Готово».
     inline = [
         m["text"]
         for m in user.messages()
@@ -235,7 +241,7 @@ async def test_more_photos_than_the_limit_are_refused(make_client, branch, dp):
 
     for n in range(1, 4):
         await user.send_photo(f"album-{n}", media_group_id="big")
-    assert user.last_text.startswith("🖼 Приложено фото: 5 из 5 — это максимум")
+    assert user.last_text.startswith("Шаг 4 из 5. 🖼 Приложено фото: 5 из 5 — это максимум")
     assert "Можно приложить не больше 5 фото. Не добавлено: 2." in user.last_text
     await user.send_photo("one-more")
     assert "Не добавлено: 1." in user.last_text
@@ -247,10 +253,10 @@ async def test_text_or_a_file_at_the_photo_step(make_client, branch, dp):
     user = make_client(MEMBER)
     await to_photos(user)
     await user.send("вот")
-    assert user.replies()[0].startswith("Здесь нужны фотографии")
+    assert user.replies()[0].startswith("⚠️ Здесь нужны фотографии")
     assert user.buttons() == ["⏭ Без фото"]
     await user.send_sticker()
-    assert user.replies()[0].startswith("Здесь нужны фотографии")
+    assert user.replies()[0].startswith("⚠️ Здесь нужны фотографии")
     assert (await fsm_state(dp, user))[0] == "MandateForm:photos"
 
 
@@ -264,16 +270,16 @@ async def test_a_voters_mandate_with_a_validated_phone(database, make_client, br
     assert "Как зовут избирателя" in user.last_text
 
     await user.send("12345")
-    assert user.replies()[0].startswith("Имя избирателя — от 2 до 200 символов")
+    assert user.replies()[0].startswith("⚠️ Имя избирателя — от 2 до 200 символов")
     await user.send_sticker()
-    assert user.replies()[0] == "Здесь нужно имя избирателя, написанное текстом."
+    assert user.replies()[0].startswith("⚠️ Здесь нужно имя избирателя, написанное текстом")
     await user.send("Анна Петровна Смирнова")
     assert "Избиратель согласен оставить телефон?" in user.last_text
     assert user.buttons() == ["⏭ Без телефона"]
 
     await user.send("12345")
-    assert user.replies()[0].startswith("Не похоже на номер телефона")
-    assert "Избиратель согласен оставить телефон?" in user.replies()[1]
+    assert user.replies()[0].startswith("⚠️ Не похоже на номер телефона")
+    assert "Избиратель согласен оставить телефон?" in user.replies()[0]
     await user.send("8 (918) 123-45-67")
     assert "избирателя — Анна Петровна Смирнова" in user.last_text
     assert "Телефон избирателя:</b> +79181234567" in user.last_text

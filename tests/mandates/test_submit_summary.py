@@ -257,7 +257,10 @@ async def test_a_button_from_another_step_changes_nothing(make_client, branch, d
     await to_text(user)
     await user.click_data(SubmitCb(action="behalf", value="voter").pack())
     answer = recording.sent(AnswerCallbackQuery)[-1]
-    assert answer.text == "Эта кнопка относится к другому шагу. Ответьте на последний вопрос выше."
+    assert answer.text == (
+        "Эта кнопка относится к другому шагу. Ответьте на последний вопрос — "
+        "он в самом низу переписки."
+    )
     state, data = await fsm_state(dp, user)
     assert state == "MandateForm:text"
     assert data["draft"]["on_behalf"] == "self"
@@ -273,10 +276,12 @@ async def test_the_main_menu_still_works_midway(make_client, branch, dp):
     assert "Шаг 3 из 5" in user.last_text
 
 
-async def test_a_new_command_starts_a_fresh_draft(make_client, branch, dp):
+async def test_a_new_command_starts_a_fresh_draft_once_asked(make_client, branch, dp):
     user = make_client(MEMBER)
     await to_photos(user)
     await user.send("/mandate")
+    assert (await fsm_state(dp, user))[1]["draft"]["text"] == TEXT  # not yet: asked first
+    await user.click("Удалить и начать новый")
     state, data = await fsm_state(dp, user)
     assert state == "MandateForm:category"
     assert data["draft"]["text"] is None
@@ -292,7 +297,7 @@ async def test_the_draft_survives_a_restart(database, make_client, branch, setti
     after = BotClient(restarted_dp, build_bot(settings, RecordingSession()), MEMBER)
     # Buttons of messages the first process sent, pressed in the second one.
     counter = before.messages()[-1]
-    assert counter["text"].startswith("🖼 Приложено фото: 1 из 5")
+    assert counter["text"].startswith("Шаг 4 из 5. 🖼 Приложено фото: 1 из 5")
     done = counter["reply_markup"].inline_keyboard[0][0].callback_data
     await after.click_data(done, message_id=counter["message_id"])
     assert "Шаг 5 из 5" in after.last_text
@@ -316,7 +321,7 @@ async def test_a_picture_sent_as_a_file_is_asked_for_as_a_photo(make_client, bra
     await to_photos(user)
     picture = Document(file_id="doc", file_unique_id="doc", mime_type="image/jpeg")
     await user.send(document=picture)
-    assert user.replies()[0] == "Пришлите изображение как фото (со сжатием), а не файлом."
+    assert user.replies()[0].startswith("⚠️ Пришлите изображение как фото (со сжатием)")
     assert (await fsm_state(dp, user))[1]["draft"]["photos"] == []
 
 

@@ -71,7 +71,7 @@ async def test_secretary_sees_the_whole_card_with_photos_and_voter(
     ]
 
 
-async def test_author_sees_own_card_without_voter_details_and_photos(
+async def test_author_sees_own_card_with_photos_without_voter_details(
     world, database, make_client, clock, recording
 ):
     w = world
@@ -94,7 +94,7 @@ async def test_author_sees_own_card_without_voter_details_and_photos(
     assert "секретарь: Принят в работу" in card  # by role…
     assert "Сергей" not in card  # …never by name
     assert not recording.sent(SendMediaGroup)
-    assert not recording.sent(SendPhoto)
+    assert [p.photo for p in recording.sent(SendPhoto)] == ["ph-1"]  # their own photo
     assert shown_buttons(author) == ["⬅️ К списку", "🏠 В меню"]
 
 
@@ -292,7 +292,7 @@ async def test_cancel_leaves_an_action_half_written(world, database, make_client
     assert await notices_to(database, world.author) == []
 
 
-async def test_a_list_asked_for_mid_action_leaves_the_action(world, database, make_client, clock):
+async def test_a_list_asked_for_mid_action_keeps_the_action(world, database, make_client, clock):
     m = await submit(database, world.author, clock.now())
     secretary = make_client(world.secretary)
     await secretary.click_data(f"md:resolve:{m.id}")
@@ -300,5 +300,6 @@ async def test_a_list_asked_for_mid_action_leaves_the_action(world, database, ma
     await secretary.click_data(f"md:reject:{m.id}")
     await secretary.send("📥 Входящие наказы")
     assert "Входящие наказы" in secretary.last_text
-    await secretary.send("Причина, которую уже не ждут")
-    assert (await get_mandate(database, m.id)).status == "new"
+    assert "Вы не дописали причину отклонения" in secretary.last_text  # it waits, and says so
+    await secretary.send("Причина, которую всё ещё ждут")
+    assert (await get_mandate(database, m.id)).status == "rejected"

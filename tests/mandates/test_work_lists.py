@@ -44,17 +44,19 @@ async def test_resolve_then_the_author_rates_five_in_the_notice(
     number = (await get_mandate(database, mandate_id)).number
     assert resolved.payload["text"].startswith(f"✅ Ваш наказ № {number} выполнен.")
     assert "Комментарий: Фонари заменили 25 ноября" in resolved.payload["text"]
-    assert notice_button(resolved, "5") == f"mdr:{mandate_id}:5"
+    assert notice_button(resolved, "5 —") == f"mdr:{mandate_id}:5"
 
-    await author.click_data(notice_button(resolved, "5"))
-    assert author.last_text == f"⭐ Спасибо за оценку! Наказ № {number}: 5 из 5."
+    await author.click_data(notice_button(resolved, "5 —"))
+    assert author.last_text == (
+        f"Спасибо за оценку! Наказ № {number}: ⭐⭐⭐⭐⭐ 5 из 5. Секретарь её увидит."
+    )
     mandate = await get_mandate(database, mandate_id)
     assert (mandate.status, mandate.rating) == ("resolved", 5)
     assert (await notices_to(database, w.secretary))[-1].payload["text"] == (
         f"⭐ Автор наказа № {number} оценил результат: 5 из 5."
     )
 
-    await author.click_data(notice_button(resolved, "1"))  # a second tap
+    await author.click_data(notice_button(resolved, "1 —"))  # a second tap
     assert last_alert(author).text == f"Вы уже оценили результат по наказу № {number}."
     assert (await get_mandate(database, mandate_id)).rating == 5
 

@@ -28,6 +28,15 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A photo (with the author's caption, raw) or a voice message, by file_id."""
+
+    file_id: str
+    kind: str  # "photo" or "voice"
+    caption: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class MandateCard:
     """Everything to show one mandate. Raw user text throughout: escape it for HTML.
 
@@ -58,11 +67,12 @@ class MandateCard:
     branch_number: str
     branch_name: str
     branch_timezone: str
-    photos: list[str]
+    photos: list[str]  # the photos' file_ids, in order
     history: list[HistoryEntry]
     viewer: ActorRole
     actions: frozenset[str]
     question: str | None
+    attachments: tuple[Attachment, ...] = ()  # photos and voice messages, in order
 
 
 async def mandate_card(
@@ -75,13 +85,15 @@ async def mandate_card(
     viewer = acting_as(person, Action.READ, branch_id=m.branch_id, author_id=m.author_id)
     staff_view = may_see_branch(person, m.branch_id, region_id)
 
-    photos = list(
-        await session.scalars(
-            select(MandatePhoto.file_id)
+    attachments = tuple(
+        Attachment(file_id, kind, caption)
+        for file_id, kind, caption in await session.execute(
+            select(MandatePhoto.file_id, MandatePhoto.kind, MandatePhoto.caption)
             .where(MandatePhoto.mandate_id == m.id)
             .order_by(MandatePhoto.position)
         )
     )
+    photos = [a.file_id for a in attachments if a.kind == "photo"]
     events = (
         await session.scalars(
             select(MandateEvent)
@@ -129,4 +141,5 @@ async def mandate_card(
         viewer=viewer,
         actions=available_actions(person, m, region_id),
         question=question,
+        attachments=attachments,
     )

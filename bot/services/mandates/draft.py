@@ -35,6 +35,8 @@ TEXT_MIN = 20
 TEXT_MAX = 2000
 ADDRESS_MAX = 500
 MAX_PHOTOS = 5
+MAX_VOICES = 3  # voice messages a mandate may carry, besides its photos
+CAPTION_MAX = 1000  # Telegram's own limit for a caption is 1024
 VOTER_NAME_MIN = 2
 VOTER_NAME_MAX = 200
 NOTE_MAX = 1000  # a comment, a question, an answer, a reason
@@ -107,6 +109,8 @@ class MandateDraft:
     latitude: float | None = None
     longitude: float | None = None
     photos: list[str] = field(default_factory=list)  # Telegram file_ids, in order
+    voices: list[str] = field(default_factory=list)  # voice messages' file_ids, in order
+    captions: dict[str, str] = field(default_factory=dict)  # a photo's file_id -> its caption
     on_behalf: str = OnBehalf.SELF
     voter_name: str | None = None
     voter_phone: str | None = None  # E.164, only if the voter agreed to give it
@@ -121,6 +125,8 @@ class MandateDraft:
         data = dict(data or {})
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         known["photos"] = list(known.get("photos") or [])
+        known["voices"] = list(known.get("voices") or [])
+        known["captions"] = dict(known.get("captions") or {})
         return cls(**known)
 
     def validated(self, rules: MandateRules = DEFAULT_RULES) -> MandateDraft:
@@ -139,6 +145,12 @@ class MandateDraft:
                 raise InvalidInput("voter_name_invalid", min=VOTER_NAME_MIN, max=VOTER_NAME_MAX)
             voter_name = validate_voter_name(self.voter_name)
             voter_phone = normalize_phone(self.voter_phone) if self.voter_phone else None
+        photos = validate_photos(self.photos, rules)
+        captions = {
+            file_id: cleaned
+            for file_id, caption in self.captions.items()
+            if file_id in photos and (cleaned := validate_caption(caption))
+        }
         return replace(
             self,
             category=validate_category(self.category, rules),
@@ -146,7 +158,9 @@ class MandateDraft:
             address=validate_address(self.address) if self.address else None,
             latitude=latitude,
             longitude=longitude,
-            photos=validate_photos(self.photos, rules),
+            photos=photos,
+            voices=validate_voices(self.voices),
+            captions=captions,
             on_behalf=on_behalf,
             voter_name=voter_name,
             voter_phone=voter_phone,
@@ -203,6 +217,20 @@ def validate_photos(file_ids: list[str], rules: MandateRules = DEFAULT_RULES) ->
     if len(unique) > rules.max_photos:
         raise InvalidInput("mandate_too_many_photos", max=rules.max_photos)
     return unique
+
+
+def validate_voices(file_ids: list[str]) -> list[str]:
+    """Voice messages so far. Error: `mandate_too_many_voices` with `max`."""
+    unique = list(dict.fromkeys(f for f in file_ids if f))
+    if len(unique) > MAX_VOICES:
+        raise InvalidInput("mandate_too_many_voices", max=MAX_VOICES)
+    return unique
+
+
+def validate_caption(text: str | None) -> str:
+    """A photo's caption kept as its note: trimmed, cut to CAPTION_MAX; "" when blank."""
+    cleaned = visible(text or "")
+    return cleaned[:CAPTION_MAX]
 
 
 def validate_on_behalf(value: str) -> OnBehalf:

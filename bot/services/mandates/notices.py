@@ -25,6 +25,8 @@ from __future__ import annotations
 import html
 
 from bot.services.mandates.draft import category_name
+from bot.services.mandates.place import map_url, place_line
+from bot.services.mandates.rating import rating_buttons
 from bot.services.outbox import Button, Notice
 from bot.texts import plural, t
 from storage.models import Mandate
@@ -63,9 +65,12 @@ def _with_comment(text: str, comment: str | None) -> str:
 # --- to the branch's staff ---------------------------------------------------------------
 
 
-def new_mandate(chat_id: int, mandate: Mandate, photo_count: int, last_day: str) -> Notice:
+def new_mandate(
+    chat_id: int, mandate: Mandate, photo_count: int, last_day: str, *, voices: int = 0
+) -> Notice:
     """A new mandate for a secretary: what it is about and the deadline, with buttons to
-    open, accept or ask. `last_day` is the last day to answer, already formatted."""
+    open, accept or ask, and one to the map when the author shared a location.
+    `last_day` is the last day to answer, already formatted."""
     lines = [
         t(
             "mandates.notice.new_mandate",
@@ -79,15 +84,11 @@ def new_mandate(chat_id: int, mandate: Mandate, photo_count: int, last_day: str)
     if mandate.address:
         lines.append(t("mandates.notice.address_line", address=html.escape(mandate.address)))
     if mandate.latitude is not None and mandate.longitude is not None:
-        lines.append(
-            t(
-                "mandates.notice.location_line",
-                latitude=mandate.latitude,
-                longitude=mandate.longitude,
-            )
-        )
+        lines.append(place_line(mandate.latitude, mandate.longitude))
     if photo_count:
         lines.append(t("mandates.notice.photos_line", count=photo_count))
+    if voices:
+        lines.append(t("mandates.notice.voices_line", count=voices))
     lines.append(t("mandates.notice.due_line", day=last_day))
     buttons = [
         [Button(t("mandates.button.open"), mandate_cb("open", mandate.id))],
@@ -96,6 +97,9 @@ def new_mandate(chat_id: int, mandate: Mandate, photo_count: int, last_day: str)
             Button(t("mandates.button.ask"), mandate_cb("ask", mandate.id)),
         ],
     ]
+    if mandate.latitude is not None and mandate.longitude is not None:
+        url = map_url(mandate.latitude, mandate.longitude)
+        buttons.append([Button(t("mandates.place.button"), url=url)])
     return Notice(chat_id, "\n".join(lines), buttons=buttons)
 
 
@@ -141,9 +145,7 @@ def status_changed(mandate: Mandate, comment: str | None) -> Notice:
     if status == "resolved":
         text = _with_comment(t("mandates.notice.resolved", number=number), comment)
         text = f"{text}\n\n{t('mandates.notice.rate_question')}"
-        scores = [Button(str(s), rate_cb(mandate.id, s)) for s in range(1, 6)]
-        no = [Button(t("mandates.button.rate_no"), rate_cb(mandate.id, RATE_NO))]
-        return Notice(mandate.author_id, text, buttons=[scores, no])
+        return Notice(mandate.author_id, text, buttons=rating_buttons(mandate.id))
     if status == "rejected":
         text = t("mandates.notice.rejected", number=number, comment=html.escape(comment or ""))
         return Notice(mandate.author_id, text, buttons=_open_button(mandate.id))

@@ -1,5 +1,6 @@
 """Saving a submitted mandate: its number from the branch's atomic counter, its deadline,
-its photos, and the notice to the branch's secretaries."""
+its attachments (photos with their captions, voice messages), and the notice to the
+branch's secretaries."""
 
 from __future__ import annotations
 
@@ -81,8 +82,20 @@ async def submit_mandate(
     session.add(mandate)
     await session.flush()
     session.add_all(
-        MandatePhoto(mandate_id=mandate.id, position=i, file_id=file_id)
+        MandatePhoto(
+            mandate_id=mandate.id,
+            position=i,
+            file_id=file_id,
+            kind="photo",
+            caption=clean.captions.get(file_id),
+        )
         for i, file_id in enumerate(clean.photos)
+    )
+    session.add_all(
+        MandatePhoto(
+            mandate_id=mandate.id, position=len(clean.photos) + i, file_id=file_id, kind="voice"
+        )
+        for i, file_id in enumerate(clean.voices)
     )
     session.add(new_event(mandate, person, ActorRole.AUTHOR, "submitted", now, to_status=S.NEW))
     last_day = last_day_to_answer(mandate.due_at, timezone).strftime("%d.%m.%Y")
@@ -90,6 +103,9 @@ async def submit_mandate(
     await enqueue(
         session,
         now,
-        *(notices.new_mandate(c, mandate, len(clean.photos), last_day) for c in chats),
+        *(
+            notices.new_mandate(c, mandate, len(clean.photos), last_day, voices=len(clean.voices))
+            for c in chats
+        ),
     )
     return mandate
