@@ -16,3 +16,8 @@ class Onboarded(Filter):
 class IsAdmin(Filter):
     async def __call__(self, event: TelegramObject, person: Person | None = None) -> bool:
         return person is not None and person.is_admin and bool(person.consent_given)
+
+
+# Handler flag: the handler writes nothing (help, a menu, a list, a card), so it runs on the
+# update's read session and takes no write turn; a write from it fails loudly.
+READS_ONLY = {"reads_only": True}

@@ -206,7 +206,8 @@ async def ask(
     """Move to `step` and ask its question: in place of the pressed button's message when
     the answer was a button, as a new message when it was typed (or when the question
     needs a reply keyboard, which an edited message cannot carry)."""
-    await state.set_state(step)
+    if await state.get_state() != step.state:
+        await state.set_state(step)
     draft, data = await draft_of(state)
     text, markup = _question(step.state or "", draft, rules)
     if ack:
@@ -224,6 +225,8 @@ async def ask(
         old = data.get("photos_msg") or {}
         if old.get("id") and old["id"] != shown:
             await drop_buttons(bot, _chat_id(query, message), old["id"])
+        # Bookkeeping after the reply: it commits in the update's second transaction, so
+        # a crash right after the reply loses only this id (the count is then sent anew).
         await state.update_data(photos_msg={"id": shown, "album": None, "refused": 0})
 
 
@@ -246,6 +249,13 @@ async def ask_next(
 ) -> None:
     """The step after `done`: the next question, or the summary when a field changed from
     the summary is answered (choosing «Избирателя» still asks the name and phone)."""
+    step = await advance(done, state)
+    await ask(step, state, bot, rules, message=message, query=query, ack=ack)
+
+
+async def advance(done: State, state: FSMContext) -> State:
+    """Moves the state to the step after `done` and returns it; written before any reply,
+    so the answer's data and the new state commit together (README, «Reliability»)."""
     draft, data = await draft_of(state)
     editing = data.get("editing")
     voter = draft.on_behalf == OnBehalf.VOTER
@@ -262,7 +272,8 @@ async def ask_next(
         await state.update_data(editing=None)
     if step == MandateForm.photos:
         await state.update_data(photos_msg=None)
-    await ask(step, state, bot, rules, message=message, query=query, ack=ack)
+    await state.set_state(step)
+    return step
 
 
 async def ask_same(
