@@ -86,10 +86,13 @@ async def proceed(
         try:
             redeemed = await joining.accept_invite(session, person.id, token, clock.now())
         except DomainError as error:
-            await message.answer(t(f"errors.{error.code}"))
+            said = t(f"errors.{error.code}")
         else:
-            await message.answer(await _invite_result(session, redeemed))
+            said = await _invite_result(session, redeemed)
         person = await reload_person(session, person.id, settings)
+        if person.roles:  # the conversation ends with the invite, in its commit
+            await state.clear()
+        await message.answer(said)
     if person.roles:
         await state.clear()
         await show_menu(message, person, bot)
@@ -144,6 +147,8 @@ async def consent_decision(
         await message.edit_text(t("onboarding.consent_declined", when=when))
         return
     await message.edit_text(t("onboarding.consent_accepted", when=when))
+    # The next step's state (proceed) commits after this reply, apart from the consent: a
+    # crash in between leaves the consent given and the person asked for it once more.
     person = await reload_person(session, person.id, settings)
     await proceed(
         message,
@@ -194,6 +199,7 @@ async def pick(
             await query.answer(t(f"errors.{error.code}"), show_alert=True)
             return
         await query.answer()
+        await state.clear()  # with the joining, before the reply
         branch = await queries.get_branch(session, callback_data.id)
         await message.edit_text(
             t(
@@ -204,7 +210,6 @@ async def pick(
                 region=html.escape(branch.region_name),
             )
         )
-        await state.clear()
         await show_menu(message, await reload_person(session, person.id, settings), bot)
         return
     screen = await branch_picker.render(session, callback_data, title)
