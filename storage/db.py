@@ -175,10 +175,16 @@ class Database:
                 pool_size=1,
                 max_overflow=0,
                 pool_timeout=WRITE_TURN_TIMEOUT,
+                pool_reset_on_return=None,  # see _tune_sqlite
             )
             _tune_sqlite(self.engine, writer=True)
             self.read_engine: AsyncEngine = create_async_engine(
-                url, echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=5, max_overflow=10
+                url,
+                echo=echo,
+                poolclass=AsyncAdaptedQueuePool,
+                pool_size=5,
+                max_overflow=10,
+                pool_reset_on_return=None,
             )
             _tune_sqlite(self.read_engine, writer=False)
         else:
@@ -309,6 +315,16 @@ def _tune_sqlite(engine: AsyncEngine, *, writer: bool) -> None:
         if not writer:  # a write on a read session fails loudly instead of taking a lock
             cursor.execute("PRAGMA query_only=ON")
         cursor.close()
+
+    # The pool's ROLLBACK on every return is a thread hop more per session (one after each
+    # COMMIT): it is off, since every session ends its transaction itself. Should one ever
+    # come back in a transaction (a cancellation at the wrong moment), it is rolled back
+    # at its next checkout — the flag is read without a hop — instead of keeping the lock.
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: DBAPIConnection, *_: object) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and driver.in_transaction:
+            dbapi_connection.rollback()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:

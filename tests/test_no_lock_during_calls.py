@@ -216,3 +216,24 @@ async def test_killed_after_a_reply_only_the_bookkeeping_after_it_is_lost(
     assert after.session.requests == []  # applied once: not asked again, not re-applied
     async with database.reading() as session:
         assert await session.get(User, FIRST) is not None
+
+
+async def test_a_connection_returned_in_a_transaction_does_not_keep_the_write_turn(database):
+    """The pool does not ROLLBACK on every return (a thread hop per session on SQLite);
+    one that comes back in a transaction anyway is rolled back at its next checkout."""
+    if not database.sqlite:
+        pytest.skip("the write pool of one connection is SQLite's")
+
+    def leave_open(sync_conn) -> None:  # behind SQLAlchemy's back
+        cursor = sync_conn.connection.dbapi_connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        cursor.close()
+
+    async with database.engine.connect() as conn:
+        await conn.run_sync(leave_open)
+    async with asyncio.timeout(GUARD), database.transaction() as session:
+        await session.execute(
+            insert(HandledUpdate).values(bot_id=1, update_id=2, handled_at=func.now())
+        )
+    async with database.reading() as session:
+        assert await session.scalar(select(func.count()).select_from(HandledUpdate)) == 1
