@@ -100,7 +100,7 @@ class WritingMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         work = self.database.current_work()
         if work is not None and not get_flag(data, READS_ONLY):
-            data["session"] = work.begin_writing()
+            data["session"] = await work.begin_writing()
         return await handler(event, data)
 
 

@@ -92,7 +92,12 @@ class UpdateWork:
     def session(self) -> AsyncSession:
         return self.write if self.write is not None else self.read
 
-    def begin_writing(self) -> AsyncSession:
+    async def begin_writing(self) -> AsyncSession:
+        """The write session. The read transaction ends first: an update never holds a
+        read connection while it waits for a write one (on PostgreSQL both come from one
+        pool, which 100 updates in flight would otherwise drain and wait on forever)."""
+        if self.read.in_transaction():
+            await self.read.commit()
         if self.write is None:
             self.write = self.database.sessions()
             self.write.info["database"] = self.database
@@ -224,7 +229,7 @@ class Database:
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One write transaction that `current_or_new` inside it joins (due work)."""
         work = UpdateWork(self, None)
-        session = work.begin_writing()
+        session = await work.begin_writing()
         token = _current.set(work)
         try:
             async with session.begin():
