@@ -24,7 +24,8 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 _current: ContextVar[UpdateWork | None] = ContextVar("current_work", default=None)
 
 # The write pool of SQLite: one connection is the one writer, and its checkout queue (first
-# come, first served) is the writers' turn. Long waits are normal under load, not a fault.
+# come, first served) is the writers' turn. Long waits are normal under load, not a fault;
+# PostgreSQL's pool gets the same patience.
 WRITE_TURN_TIMEOUT = 300.0
 
 
@@ -193,7 +194,9 @@ class Database:
             )
             _tune_sqlite(self.read_engine, writer=False)
         else:
-            self.engine = create_async_engine(url, echo=echo)
+            # An update checks a connection out again after each request, so with many
+            # in flight a wait for the pool is normal under load, as for SQLite's turn.
+            self.engine = create_async_engine(url, echo=echo, pool_timeout=WRITE_TURN_TIMEOUT)
             self.read_engine = self.engine.execution_options(postgresql_readonly=True)
         self.sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=_WriteSession
