@@ -39,6 +39,12 @@ def after_commit(session: AsyncSession) -> list[AfterCommit]:
     return hooks
 
 
+def mark_written(session: AsyncSession) -> None:
+    """The session's transaction changes something outside the database (the FSM state in
+    Redis, written after the commit): it records the update's id like a write would."""
+    session.info["wrote"] = True
+
+
 def signal_after_commit(session: AsyncSession, name: str) -> None:
     """Once this transaction commits, call what the process listens with for `name`
     (`Database.listen`), once however often it is signalled: e.g. wake the outbox sender
@@ -111,8 +117,11 @@ class UpdateWork:
             return
         if changed := (self.read.new or self.read.dirty or self.read.deleted):
             raise WriteOnReadSession(f"a write on the read session: {list(changed)!r}")
-        if self.write is not None and self.write.in_transaction():
-            await self._commit_write(self.write)
+        write = self.write
+        if write is not None and (
+            write.in_transaction() or write.info.get("wrote") or write.info.get("after_commit")
+        ):  # a write outside the database (Redis FSM state) counts too: its id is recorded
+            await self._commit_write(write)
         if self.read.in_transaction():
             await self.read.commit()  # a read-only one: a write in it fails loudly here
         while self.deferred:  # calls whose answer nobody waits for, in the order made

@@ -21,7 +21,7 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 
-from storage.db import Database, WriteOnReadSession, after_commit
+from storage.db import Database, WriteOnReadSession, after_commit, mark_written
 
 
 class WrittenAfterCommit(BaseStorage):
@@ -71,6 +71,7 @@ class WrittenAfterCommit(BaseStorage):
         if work.write is None:
             raise WriteOnReadSession("FSM state written by a handler flagged reads_only")
         session = work.write
+        mark_written(session)  # so the update's id commits with the state it moves
         if "fsm_pending" not in session.info:
             pending: dict[StorageKey, dict[str, Any]] = {}
             session.info["fsm_pending"] = pending
