@@ -30,7 +30,7 @@ from bot.services.people import Person
 from bot.texts import t
 from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb
 from handlers.common import show_menu
-from handlers.filters import READS_ONLY, Onboarded
+from handlers.filters import Onboarded, reads_only
 from handlers.mandates import list_view
 from handlers.mandates.card import accept, ask_rating, load_card, open_card, rate, refuse
 from handlers.mandates.lists import inbox_command, list_page, mandates_command
@@ -254,7 +254,7 @@ def create_router() -> Router:
     )
 
     router.callback_query.register(
-        open_card, MandateCb.filter(F.action == "open"), flags=READS_ONLY
+        open_card, MandateCb.filter(F.action == "open"), flags=reads_only()
     )
     router.callback_query.register(to_menu, MandateCb.filter(F.action == "menu"))
     router.callback_query.register(accept, MandateCb.filter(F.action == "accept"))
