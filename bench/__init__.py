@@ -56,10 +56,12 @@ def count_statements(database: Database) -> list[int]:
     """A counter of SQL statements (BEGIN included) the engine runs from now on."""
     counter = [0]
 
-    @event.listens_for(database.engine.sync_engine, "before_cursor_execute")
     def _count(*_: object) -> None:
         counter[0] += 1
 
+    # SQLite has a write engine and a read engine; before, `engines` did not exist.
+    for engine in getattr(database, "engines", [database.engine]):
+        event.listen(engine.sync_engine, "before_cursor_execute", _count)
     return counter
 
 

@@ -40,8 +40,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--only",
-        choices=("dispatcher", "outbox", "backlog", "mandates", "export"),
+        choices=("dispatcher", "outbox", "backlog", "mandates", "export", "delayed"),
         help="run one of the benchmarks",
+    )
+    parser.add_argument(
+        "--delays", default="50,200", help="Bot API delays in ms for --only delayed (50,200)"
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("TEST_POSTGRES_URL"),
+        help="the delayed benchmark on this PostgreSQL database (wiped!) instead of SQLite; "
+        "`scripts/with-postgres.sh` sets TEST_POSTGRES_URL",
     )
     return parser
 
@@ -80,7 +89,14 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
 
 
 async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
-    from bench import dispatcher_bench, export_bench, mandate_bench, outbox_backlog, outbox_bench
+    from bench import (
+        delayed_api_bench,
+        dispatcher_bench,
+        export_bench,
+        mandate_bench,
+        outbox_backlog,
+        outbox_bench,
+    )
 
     results: list[Result] = []
     if args.only in (None, "dispatcher"):
@@ -95,6 +111,11 @@ async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
         )
     if args.only in (None, "export"):
         results += await export_bench.run(args.lists["export_sizes"])
+    if args.only in (None, "delayed"):
+        delays = [int(ms) / 1000 for ms in args.delays.split(",")]
+        # 1,000 members; at 200 ms fewer of them press, so the slow "before" run ends.
+        active = {d: (1000, 60) if d < 0.1 else (300, 20) for d in delays}
+        results += await delayed_api_bench.run(delays, 1000, active, args.postgres_url)
     return results
 
 

@@ -17,7 +17,14 @@ from bot.background import Background
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import OutboxSender
-from bot.middlewares import DatabaseMiddleware, PersonMiddleware, ThrottleMiddleware
+from bot.middlewares import (
+    AppliedOnceMiddleware,
+    DatabaseMiddleware,
+    PersonMiddleware,
+    SettleBeforeRequest,
+    ThrottleMiddleware,
+    WritingMiddleware,
+)
 from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
 from bot.services.due_work import DueWorkRegistry, DueWorkRunner
 from bot.telegram_session import BotApiSession
@@ -38,6 +45,10 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         session = BotApiSession()
         if settings.telegram_api_base:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
+    # Every request first commits what the update being handled wrote so far: no
+    # database lock is held while Telegram answers (bot/middlewares.py).
+    if not any(isinstance(m, SettleBeforeRequest) for m in session.middleware):
+        session.middleware(SettleBeforeRequest())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -94,8 +105,15 @@ def build_dispatcher(
         # and data commit together.
         dp.update.outer_middleware(DatabaseMiddleware(database))
         dp.update.outer_middleware(dp.fsm)
-    dp.update.outer_middleware(PersonMiddleware())
-    dp.include_routers(*build_routers())
+    # Inside the person's turn: skip an update already applied, commit before the turn ends.
+    dp.update.outer_middleware(AppliedOnceMiddleware(database))
+    dp.update.outer_middleware(PersonMiddleware(database))
+    routers = build_routers()
+    for router in routers:  # the root: its inner middlewares wrap every handler below it
+        for name, observer in router.observers.items():
+            if name not in ("update", "error"):
+                observer.middleware(WritingMiddleware(database))
+    dp.include_routers(*routers)
 
     tick = Tick(clock)
     dp["tick"] = tick
@@ -127,7 +145,8 @@ def build_dispatcher(
         if sender := dp.workflow_data.get("outbox"):
             sender.wake()
 
-    runner = DueWorkRunner(database, due_work, clock, on_notices=wake_outbox)
+    database.listen("outbox", wake_outbox)  # after a commit that queued notices
+    runner = DueWorkRunner(database, due_work, clock)
     dp["due_work_runner"] = runner
     tick.register("due_work", runner.on_tick)
 

@@ -30,8 +30,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     party_name: str = "Партия"
     consent_version: int = Field(default=1, ge=1)
-    # Acknowledge a polled update only after its handler finished (see README, «Надёжность»).
-    polling_handle_as_tasks: bool = False
+    # Polled updates handled concurrently, one person's in order (README, «Reliability»);
+    # False: one at a time, each acknowledged only after its handler finished.
+    polling_handle_as_tasks: bool = True
     throttle_rate: float = Field(default=2.0, gt=0, description="Updates per second per user.")
     tick_seconds: float = Field(default=30, gt=0)
     # Several processes over one database may all send: each claims its own rows. The

@@ -3,7 +3,8 @@
 For when one machine is not enough: several bot processes behind a load balancer, FSM
 state in Redis, data in PostgreSQL. An update is answered with 200 only after its handler
 finished (`handle_in_background=False`), so if the process dies mid-update Telegram sends
-it again — the webhook twin of polling with `handle_as_tasks=False`.
+it again. Posts are handled concurrently (Telegram keeps several connections open), one
+person's in order through event isolation, as polling with `handle_as_tasks=True`.
 """
 
 from __future__ import annotations

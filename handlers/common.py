@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.services.people import Person, Role, get_user, load_person
 from bot.texts import t
+from handlers.filters import reads_only
 from handlers.menus import menu_keyboard, menu_text, set_commands_for
 from handlers.replies import leave_for_menu, with_note
 
@@ -72,6 +73,6 @@ def create_router() -> Router:
     router.message.filter(F.chat.type == "private")
     router.message.register(cancel, Command("cancel"))
     router.message.register(menu, Command("menu"))
-    router.message.register(help_, Command("help"))
-    router.message.register(help_, F.text == t("menu.help"))
+    router.message.register(help_, Command("help"), flags=reads_only())
+    router.message.register(help_, F.text == t("menu.help"), flags=reads_only())
     return router

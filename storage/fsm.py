@@ -56,11 +56,24 @@ class DatabaseStorage(BaseStorage):
 
     async def _read(self, key: StorageKey) -> FsmRecord | None:
         async with self.database.current_or_new() as session:
-            return await _load(session, record_key(key))
+            return await self._load(session, record_key(key))
+
+    async def _load(self, session: AsyncSession, key: str) -> FsmRecord | None:
+        """The row as this session knows it; the write session of an update takes it over
+        from the update's read session (routing read it) instead of reading it again —
+        the person's updates take turns, so it cannot have changed meanwhile."""
+        cache = _records(session)
+        work = self.database.current_work()
+        if key not in cache and work is not None and session is work.write:
+            read_cache = _records(work.read)
+            if key in read_cache:
+                record = read_cache[key]
+                cache[key] = None if record is None else await session.merge(record, load=False)
+        return await _load(session, key)
 
     async def _write(self, key: StorageKey, **values: Any) -> None:
         async with self.database.current_or_new() as session:
-            record = await _load(session, record_key(key))
+            record = await self._load(session, record_key(key))
             state = values.get("state", record.state if record else None)
             data = values.get("data", record.data if record else {})
             cache = _records(session)

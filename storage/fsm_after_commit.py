@@ -21,7 +21,7 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 
-from storage.db import Database, after_commit
+from storage.db import Database, WriteOnReadSession, after_commit, mark_written
 
 
 class WrittenAfterCommit(BaseStorage):
@@ -56,19 +56,29 @@ class WrittenAfterCommit(BaseStorage):
 
     def _buffered(self, key: StorageKey) -> dict[str, Any]:
         """What this update wrote for `key` and has not flushed: "state" and/or "data"."""
-        pending = self._pending()
-        return pending.get(key, {}) if pending is not None else {}
+        work = self.database.current_work()
+        if work is None or work.write is None:
+            return {}
+        pending: dict[StorageKey, dict[str, Any]] = work.write.info.get("fsm_pending", {})
+        return pending.get(key, {})
 
     def _pending(self) -> dict[StorageKey, dict[str, Any]] | None:
-        """This update's writes, flushed after its commit; None outside an update."""
-        session = self.database.current()
-        if session is None:
+        """This update's writes, flushed after the commit of its write transaction; None
+        outside an update. A handler on the read session (`reads_only`) may not write."""
+        work = self.database.current_work()
+        if work is None:
             return None
+        if work.write is None:
+            raise WriteOnReadSession("FSM state written by a handler flagged reads_only")
+        session = work.write
+        mark_written(session)  # so the update's id commits with the state it moves
         if "fsm_pending" not in session.info:
             pending: dict[StorageKey, dict[str, Any]] = {}
             session.info["fsm_pending"] = pending
 
             async def flush() -> None:
+                # Writes after this commit (after a reply) go to a new buffer and hook.
+                session.info.pop("fsm_pending", None)
                 for key, values in pending.items():
                     if "state" in values:
                         await self.inner.set_state(key, values["state"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import HandledUpdate
@@ -27,6 +27,16 @@ async def first_time(session: AsyncSession, bot_id: int, update_id: int, now: da
         .on_conflict_do_nothing()
     )
     return await rows_changed(session, statement) == 1
+
+
+async def was_handled(session: AsyncSession, bot_id: int, update_id: int) -> bool:
+    """Whether the update was applied already (a read: no write turn for it)."""
+    found = await session.scalar(
+        select(HandledUpdate.update_id).where(
+            HandledUpdate.bot_id == bot_id, HandledUpdate.update_id == update_id
+        )
+    )
+    return found is not None
 
 
 async def forget_before(session: AsyncSession, moment: datetime) -> int:

@@ -120,13 +120,14 @@ async def _data(client: BotClient) -> dict:
     return (await fsm_state(client.dp, client))[1]
 
 
-async def test_a_failed_step_leaves_the_conversation_where_it_was(
-    dp, make_client, recording, member
-):
+async def test_a_step_whose_reply_is_lost_is_kept(dp, make_client, recording, member):
+    """The step's state and data commit before its reply leaves (no lock is held while
+    Telegram answers): a reply lost to the network loses the reply, not the step, and
+    the step is not applied again when the update comes back."""
     user = make_client(member)
     await to_text(user)
     recording.fail_network("sendMessage")  # the reply to the text is lost: the update fails
     await user.send(TEXT)
     state, data = await fsm_state(dp, user)
-    assert state == "MandateForm:text"
-    assert data["draft"]["text"] is None
+    assert state == "MandateForm:address"
+    assert data["draft"]["text"] == TEXT

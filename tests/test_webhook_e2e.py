@@ -2,8 +2,10 @@
 serving updates posted to it over HTTP on 127.0.0.1, talking to the fake Bot API server.
 
 The secret header is checked (a post without it, or with a wrong one, gets 401 and changes
-nothing); the process is killed with SIGKILL in the middle of an update, started again, and
-the same update, posted again as Telegram posts it until it gets its 200, is applied once.
+nothing); the process is killed with SIGKILL while Telegram holds the update's first reply
+— after the commit that comes before every request — started again, and the same update,
+posted again as Telegram posts it until it gets its 200, is applied once: its step was
+kept, so the re-post is skipped.
 """
 
 from __future__ import annotations
@@ -173,31 +175,36 @@ async def test_posts_are_checked_handled_and_applied_once_across_a_kill(
     assert bot_process.rows(handled) == []
     assert bot_process.rows(newcomer) == []
 
-    # The right secret, but the bot dies while Telegram is taking its first reply.
+    # The right secret, but the bot dies while Telegram is taking its first reply: the
+    # step (the person, their conversation at the consent question, the update's id)
+    # committed before that reply left; no lock was held while it waited.
     api.hold("sendMessage")
     posting = asyncio.create_task(_post(http, bot_process, update, SECRET))
     [held] = await api.wait_held("sendMessage", timeout=30)
     assert held.chat_id == NEWCOMER
+    assert bot_process.rows(handled) == [(UPDATE_ID,)]  # committed while the reply waits
     bot_process.kill()
     with pytest.raises(aiohttp.ClientError):  # Telegram gets no 200, so it posts again
         await posting
     await bot_process.reap()
     api.release("sendMessage")
-    assert bot_process.rows(handled) == []  # the update's transaction never committed
-    assert bot_process.rows(newcomer) == []
+    assert bot_process.rows(newcomer) == [(NEWCOMER,)]
+    assert bot_process.rows(f"SELECT state FROM fsm_states WHERE key LIKE '%:{NEWCOMER}:%'") == [
+        ("Onboarding:consent",)
+    ]
+    answered = [c for c in api.calls_of("sendMessage", NEWCOMER) if c.status == 200]
+    assert answered == []  # the greeting never arrived
 
-    # Started again, the re-post is handled: the person is greeted and asked for consent.
+    # Started again, the re-post is answered 200 and skipped: the step is not applied
+    # twice (the person, who saw nothing, sends /start again and is asked once more).
     await bot_process.start(http)
     assert await _post(http, bot_process, update, SECRET) == 200
+    assert [c for c in api.calls_of("sendMessage", NEWCOMER) if c.status == 200] == []
+    assert bot_process.rows(handled) == [(UPDATE_ID,)]
+    assert "already handled" in bot_process.log()
+
+    again = {"update_id": UPDATE_ID + 1, **api.message_update(NEWCOMER, "/start")}
+    assert await _post(http, bot_process, again, SECRET) == 200
     answered = [c for c in api.calls_of("sendMessage", NEWCOMER) if c.status == 200]
     assert any("Здравствуйте" in (c.text or "") for c in answered), bot_process.log()
     assert any("Согласие на обработку" in (c.text or "") for c in answered)
-    assert bot_process.rows(handled) == [(UPDATE_ID,)]
-    assert bot_process.rows(newcomer) == [(NEWCOMER,)]
-
-    # Its 200 lost on the way, Telegram posts it once more: answered 200, applied no more.
-    sent = len(api.calls_of("sendMessage"))
-    assert await _post(http, bot_process, update, SECRET) == 200
-    assert len(api.calls_of("sendMessage")) == sent  # handled before the 200: nothing new
-    assert bot_process.rows(handled) == [(UPDATE_ID,)]
-    assert "already handled" in bot_process.log()

@@ -59,8 +59,10 @@ async def _poll(settings: Settings) -> None:
         if settings.webhook_url:
             await _serve_webhook(dispatcher, bot, settings)
             return
-        # handle_as_tasks=False (the default setting): Telegram is told an update was
-        # received only after its handler finished, so a crash does not lose it.
+        # handle_as_tasks=True (the default setting): updates are handled concurrently,
+        # one person's in order (event isolation), each applied once (handled_updates),
+        # and no database lock is held during a Bot API call, so they do not queue on
+        # one. False handles one at a time and confirms an update only once handled.
         await dispatcher.start_polling(bot, handle_as_tasks=settings.polling_handle_as_tasks)
     finally:
         await bot.session.close()

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import signal_after_commit
 from storage.models import OutboxMessage
 
 
@@ -80,8 +81,8 @@ class Notice:
 async def enqueue(session: AsyncSession, now: datetime, *notices: Notice) -> None:
     session.add_all(notice.to_row(now) for notice in notices)
     await session.flush()
-    # Read by the per-update transaction: wake the sender once this commits.
-    session.info["outbox_added"] = True
+    # The sender is woken once this commits (bot/app.py listens for it).
+    signal_after_commit(session, "outbox")
 
 
 @dataclass(frozen=True, slots=True)

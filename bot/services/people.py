@@ -78,6 +78,27 @@ async def person_on_contact(
     return _person(user, rows, admin_ids, consent_version, default_timezone)
 
 
+async def person_if_current(
+    session: AsyncSession,
+    user_id: int,
+    full_name: str,
+    username: str | None,
+    *,
+    admin_ids: frozenset[int],
+    consent_version: int,
+    default_timezone: str,
+) -> Person | None:
+    """The person writing to the bot, read only; None when their row must be written
+    first (`person_on_contact`): a first contact, a changed name, reachable again."""
+    rows = await _person_rows(session, user_id)
+    if not rows:
+        return None
+    user = rows[0][0]
+    if (user.full_name, user.username, user.is_reachable) != (full_name, username, True):
+        return None
+    return _person(user, rows, admin_ids, consent_version, default_timezone)
+
+
 async def set_reachable(session: AsyncSession, user_id: int, reachable: bool) -> None:
     """The person blocked the bot (False) or unblocked it (True). A user the bot never
     met has no row and gets none."""

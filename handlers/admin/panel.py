@@ -171,6 +171,7 @@ async def _make_invite(
         await query.answer(t(f"errors.{error.code}"), show_alert=True)
         return
     branches = [await queries.get_branch(session, b) for b in branch_ids]
+    await state.clear()  # with the invite: the link may ask Telegram for the bot's name
     link = await create_start_link(bot, invite.token)
     validity = (
         t("admin.invite_validity_reusable")  # a reusable link never expires
@@ -180,7 +181,6 @@ async def _make_invite(
             until=local(invite.expires_at, person.timezone).strftime("%d.%m.%Y %H:%M"),
         )
     )
-    await state.clear()
     await query.answer()
     await message.edit_text(
         t(

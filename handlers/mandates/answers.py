@@ -35,6 +35,7 @@ from bot.texts import t
 from handlers.callbacks import SubmitCb
 from handlers.mandates.form import (
     MandateForm,
+    advance,
     ask,
     ask_next,
     ask_same,
@@ -204,9 +205,10 @@ async def _address_done(
     mandate_rules: MandateRules,
 ) -> None:
     await keep(state, draft)
+    step = await advance(MandateForm.address, state)  # with the data, before any reply
     # The confirmation brings the main menu back in place of the location keyboard.
     await message.answer(ack, reply_markup=menu_keyboard(person))
-    await ask_next(MandateForm.address, state, bot, mandate_rules, message=message)
+    await ask(step, state, bot, mandate_rules, message=message)
 
 
 def _add_photo(draft: MandateDraft, message: Message, rules: MandateRules) -> bool:

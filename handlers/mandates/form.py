@@ -233,7 +233,8 @@ async def ask(
     question (refused, asked again) or of the summary it was drawn on is then deleted, so
     the chat holds one copy. `complaint` says why the last answer was refused, above the
     question, in the same message."""
-    await state.set_state(step)
+    if await state.get_state() != step.state:
+        await state.set_state(step)
     draft, _ = await draft_of(state)
     text, markup = _question(step.state or "", draft, rules)
     if complaint:
@@ -275,6 +276,8 @@ async def show_question(
             await remove_message(bot, chat_id, old)  # its newer copy is below
         else:
             await drop_buttons(bot, chat_id, old)  # answered: stays as the conversation
+    # Bookkeeping after the reply: it commits in the update's second transaction, so a
+    # crash right after the reply loses only this id (the old copy then stays in the chat).
     await state.update_data(
         asked={
             "id": shown,
@@ -305,6 +308,13 @@ async def ask_next(
 ) -> None:
     """The step after `done`: the next question, or the summary when a field changed from
     the summary is answered (choosing «Избирателя» still asks the name and phone)."""
+    step = await advance(done, state)
+    await ask(step, state, bot, rules, message=message, query=query, ack=ack)
+
+
+async def advance(done: State, state: FSMContext) -> State:
+    """Moves the state to the step after `done` and returns it; written before any reply,
+    so the answer's data and the new state commit together (README, «Reliability»)."""
     draft, data = await draft_of(state)
     editing = data.get("editing")
     voter = draft.on_behalf == OnBehalf.VOTER
@@ -317,9 +327,10 @@ async def ask_next(
     else:
         order = [MandateForm.category, MandateForm.text, MandateForm.address, MandateForm.photos]
         step = order[order.index(done) + 1] if done in order[:-1] else MandateForm.behalf
-    await ask(step, state, bot, rules, message=message, query=query, ack=ack)
     if step == MandateForm.summary:
         await state.update_data(editing=None)
+    await state.set_state(step)
+    return step
 
 
 async def ask_same(

@@ -24,7 +24,7 @@ from bot.services.mandates.queries import MandateSummary, my_mandates
 from bot.services.people import Person
 from bot.texts import plural, t
 from handlers.callbacks import MandateCb, MandateListCb, SubmitCb
-from handlers.filters import Onboarded
+from handlers.filters import Onboarded, reads_only
 from handlers.paging import add_pager
 from handlers.replies import show_in_place, unfinished
 
@@ -135,7 +135,9 @@ def create_router() -> Router:
     router = Router(name="my_mandates")
     router.message.filter(F.chat.type == "private", Onboarded())
     router.callback_query.filter(Onboarded())
-    router.message.register(show_list, Command("my_mandates"))
-    router.message.register(show_list, F.text == t("menu.my_mandates"))
-    router.callback_query.register(turn_page, MandateListCb.filter(F.view == "my"))
+    router.message.register(show_list, Command("my_mandates"), flags=reads_only())
+    router.message.register(show_list, F.text == t("menu.my_mandates"), flags=reads_only())
+    router.callback_query.register(
+        turn_page, MandateListCb.filter(F.view == "my"), flags=reads_only()
+    )
     return router

@@ -30,7 +30,7 @@ from bot.services.people import Person
 from bot.texts import t
 from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb
 from handlers.common import show_menu
-from handlers.filters import Onboarded
+from handlers.filters import Onboarded, reads_only
 from handlers.mandates import list_view
 from handlers.mandates.card import accept, ask_rating, load_card, open_card, rate, refuse
 from handlers.mandates.lists import inbox_command, list_page, mandates_command
@@ -253,7 +253,9 @@ def create_router() -> Router:
         list_page, MandateListCb.filter(F.view.in_(list_view.LIST_VIEWS | list_view.FILTER_VIEWS))
     )
 
-    router.callback_query.register(open_card, MandateCb.filter(F.action == "open"))
+    router.callback_query.register(
+        open_card, MandateCb.filter(F.action == "open"), flags=reads_only()
+    )
     router.callback_query.register(to_menu, MandateCb.filter(F.action == "menu"))
     router.callback_query.register(accept, MandateCb.filter(F.action == "accept"))
     router.callback_query.register(

@@ -88,10 +88,13 @@ async def proceed(
         try:
             redeemed = await joining.accept_invite(session, person.id, token, clock.now())
         except DomainError as error:
-            await message.answer(t(f"errors.{error.code}"))
+            said = t(f"errors.{error.code}")
         else:
-            await message.answer(await _invite_result(session, redeemed))
+            said = await _invite_result(session, redeemed)
         person = await reload_person(session, person.id, settings)
+        if person.roles:  # the conversation ends with the invite, in its commit
+            await state.clear()
+        await message.answer(said)
     if person.roles:
         note = await leave_for_menu(state)  # a draft or a half-written text is kept, and said
         await show_menu(message, person, bot, with_note(menu_text(person), note))
@@ -146,6 +149,8 @@ async def consent_decision(
         await message.edit_text(t("onboarding.consent_declined", when=when))
         return
     await message.edit_text(t("onboarding.consent_accepted", when=when))
+    # The next step's state (proceed) commits after this reply, apart from the consent: a
+    # crash in between leaves the consent given and the person asked for it once more.
     person = await reload_person(session, person.id, settings)
     await proceed(
         message,
@@ -196,6 +201,7 @@ async def pick(
             await query.answer(t(f"errors.{error.code}"), show_alert=True)
             return
         await query.answer()
+        await state.clear()  # with the joining, before the reply
         branch = await queries.get_branch(session, callback_data.id)
         await message.edit_text(
             t(
@@ -206,7 +212,6 @@ async def pick(
                 region=html.escape(branch.region_name),
             )
         )
-        await state.clear()
         await show_menu(message, await reload_person(session, person.id, settings), bot)
         return
     screen = await branch_picker.render(session, callback_data, title)

@@ -27,7 +27,6 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Update, and_, or_, select, update
@@ -65,7 +64,6 @@ class DueWorkRunner:
         max_attempts: int = 5,
         backoff: timedelta = timedelta(minutes=1),
         max_backoff: timedelta = timedelta(hours=1),
-        on_notices: Callable[[], None] | None = None,
     ) -> None:
         self.database = database
         self.registry = registry
@@ -77,7 +75,6 @@ class DueWorkRunner:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
-        self.on_notices = on_notices  # wakes the outbox sender after a commit that queued
 
     async def on_tick(self, now: datetime) -> None:
         await self.run_due()
@@ -147,8 +144,6 @@ class DueWorkRunner:
                 await self._plan_following(session, kind, job, now)
         except Exception as error:
             return await self._failed(job, error)
-        if session.info.pop("outbox_added", False) and self.on_notices is not None:
-            self.on_notices()
         return "done"
 
     def _ours(self, job: DueJob) -> Update:
