@@ -81,14 +81,16 @@ def _deadline(card: MandateCard, person: Person) -> str:
     return line + (t("mandate_work.card.overdue") if card.overdue else "")
 
 
-def _history_line(entry: HistoryEntry, timezone: str) -> str:
+def _history_line(entry: HistoryEntry, timezone: str, own: bool) -> str:
+    """`own`: the author reads their own card, where what they did is «вы», not «автор»."""
     event = t(f"mandates.event.{entry.action}")
     if entry.rating is not None:
         event = t("mandate_work.card.history_rating", event=event, rating=entry.rating)
+    yours = own and entry.actor_role == ActorRole.AUTHOR
     line = t(
         "mandate_work.card.history_line",
         when=when(entry.at, timezone),
-        who=t(f"mandates.actor.{entry.actor_role}"),
+        who=t("mandates.actor.you") if yours else t(f"mandates.actor.{entry.actor_role}"),
         event=event,
     )
     if entry.comment:
@@ -112,8 +114,10 @@ def card_text(card: MandateCard, person: Person) -> str:
     ]
     if card.forwarded_to:
         head.append(t("mandate_work.card.forwarded_to", authority=html.escape(card.forwarded_to)))
+    own = card.viewer == ActorRole.AUTHOR
     if card.rating is not None:
-        head.append(t("mandate_work.card.rating", rating=card.rating))
+        key = "rating_own" if own else "rating"
+        head.append(t(f"mandate_work.card.{key}", rating=card.rating))
 
     details = []
     if card.address:
@@ -143,8 +147,9 @@ def card_text(card: MandateCard, person: Person) -> str:
 
     blocks = ["\n".join(head), html.escape(card.text), "\n".join(details)]
     if card.question:
-        blocks.append(t("mandate_work.card.question", question=html.escape(card.question)))
-    lines = [_history_line(entry, person.timezone) for entry in card.history]
+        key = "question_own" if own else "question"
+        blocks.append(t(f"mandate_work.card.{key}", question=html.escape(card.question)))
+    lines = [_history_line(entry, person.timezone, own) for entry in card.history]
     return _with_history(blocks, lines)
 
 

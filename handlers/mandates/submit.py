@@ -15,8 +15,10 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local
+from bot.config import Settings
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.mandates.draft import MandateDraft, MandateRules, OnBehalf
+from bot.services.mandates.records import who_answers
 from bot.services.mandates.similarity import find_similar, support_mandate
 from bot.services.mandates.submission import submit_mandate
 from bot.services.people import Person
@@ -108,6 +110,7 @@ async def send(
     clock: Clock,
     bot: Bot,
     mandate_rules: MandateRules,
+    settings: Settings,
 ) -> None:
     draft, _ = await draft_of(state)
     try:
@@ -117,7 +120,9 @@ async def send(
         return
     similar = await find_similar(session, person, clean, clock.now())
     if not similar:
-        await _submit(query, message, state, person, session, clock, bot, clean, mandate_rules)
+        await _submit(
+            query, message, state, person, session, clock, bot, clean, mandate_rules, settings
+        )
         return
     offered = [
         {
@@ -145,10 +150,13 @@ async def similar_chosen(
     clock: Clock,
     bot: Bot,
     mandate_rules: MandateRules,
+    settings: Settings,
 ) -> None:
     draft, data = await draft_of(state)
     if callback_data.value == "new":
-        await _submit(query, message, state, person, session, clock, bot, draft, mandate_rules)
+        await _submit(
+            query, message, state, person, session, clock, bot, draft, mandate_rules, settings
+        )
         return
     offered = {str(item["id"]) for item in data.get("similar", [])}
     if callback_data.value not in offered:  # forged, or from an older offer
@@ -181,16 +189,21 @@ async def _submit(
     bot: Bot,
     draft: MandateDraft,
     mandate_rules: MandateRules,
+    settings: Settings,
 ) -> None:
     try:
-        mandate = await submit_mandate(session, person, draft, clock.now(), mandate_rules)
+        mandate = await submit_mandate(
+            session, person, draft, clock.now(), mandate_rules, admin_ids=settings.admin_ids
+        )
     except DomainError as error:
         await query.answer(error_text(error), show_alert=True)
         return
     await state.clear()
     await query.answer()
     day = last_day_to_answer(mandate.due_at, person.timezone).strftime("%d.%m.%Y")
-    await show_in_place(bot, query, say("sent", number=html.escape(mandate.number), day=day))
+    who = t(f"mandates.answerer.{await who_answers(session, mandate.branch_id)}")
+    text = say("sent", number=html.escape(mandate.number), day=day, who=who)
+    await show_in_place(bot, query, text)
     await show_menu(message, person, bot)
 
 

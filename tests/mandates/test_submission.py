@@ -182,7 +182,7 @@ async def test_support_counts_once_and_tells_the_author(database, world, clock) 
     told = (await outbox(database))[before:]
     assert [m.chat_id for m in told] == [world.author]
     assert "Ваш наказ № 20-03/2026/0001 поддержал" in told[0].payload["text"]
-    assert "1 сторонник" in told[0].payload["text"]
+    assert "Всего поддержали: 1 человек." in told[0].payload["text"]
 
     with pytest.raises(DomainError) as own:
         await act(database, similarity.support_mandate, world.author, mandate.id, clock.now())

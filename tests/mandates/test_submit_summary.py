@@ -178,7 +178,7 @@ async def test_supporting_a_similar_mandate_instead_of_a_new_one(database, make_
     await to_summary(user, text="Третий месяц во дворе дома 12 на улице Мира не горят фонари")
     await user.click("Отправить")
     assert "уже есть похожие наказы" in user.last_text
-    assert "1. <b>№ 20-03/2026/0001</b> от 23.11.2026 · 👍 0 сторонников" in user.last_text
+    assert "1. <b>№ 20-03/2026/0001</b> от 23.11.2026 · 👍 поддержали: 0 человек" in user.last_text
     assert user.buttons() == [
         "👍 Поддержать № 20-03/2026/0001",
         "📨 Всё равно отправить новый",
@@ -189,7 +189,7 @@ async def test_supporting_a_similar_mandate_instead_of_a_new_one(database, make_
 
     await user.click("Поддержать")
     assert (
-        "Вы поддержали наказ № 20-03/2026/0001, теперь у него 1 сторонник"
+        "Вы поддержали наказ № 20-03/2026/0001, всего его поддержали: 1 человек"
         in (user.messages()[-2]["text"])
     )
     assert "Главное меню" in user.last_text

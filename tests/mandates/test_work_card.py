@@ -12,6 +12,7 @@ from bot.services.mandates import decisions
 from tests.harness.factories import make_user
 from tests.mandates.helpers import act, events, get_mandate, submit
 from tests.mandates.work_steps import (
+    ABOUT,
     VOTER_TEXT,
     accepted,
     last_alert,
@@ -62,7 +63,7 @@ async def test_secretary_sees_the_whole_card_with_photos_and_voter(
     assert "автор: Наказ подан" in card
     assert "Анна Автор" not in card  # the author's account is never shown
     assert shown_buttons(secretary) == [
-        "✅ Принять",
+        "✅ Принять в работу",
         "❓ Уточнить",
         "➡️ Передать",
         "✖️ Отклонить",
@@ -140,7 +141,7 @@ async def test_secretary_accepts_in_the_notice_and_the_author_is_told(
     assert "секретарь: Принят в работу" in secretary.last_text
     assert (await get_mandate(database, m.id)).status == "accepted"
     (told,) = await notices_to(database, w.author)
-    assert told.payload["text"] == f"🛠 Ваш наказ № {m.number} принят в работу."
+    assert told.payload["text"] == f"🛠 Ваш наказ № {m.number} принят в работу.{ABOUT}"
 
 
 async def test_double_tap_on_accept_is_refused_and_changes_nothing(
@@ -197,7 +198,7 @@ async def test_clarification_round_trip(world, database, make_client, clock):
     assert (await get_mandate(database, mandate_id)).status == "accepted"  # back where it was
     answered = (await notices_to(database, w.secretary))[-1]
     assert answered.payload["text"] == (
-        f"💬 Автор наказа № {mandate.number} ответил на вопрос:\n\n"
+        f"💬 Автор наказа № {mandate.number} ответил на вопрос:{ABOUT}\n\n"
         "Подъезд &lt;2&gt;, этаж 5\n\nНаказ вернулся в статус «в работе»."
     )
     assert [e.action for e in await events(database, mandate_id)][-2:] == [
@@ -236,8 +237,9 @@ async def test_forward_asks_for_the_authority_then_an_optional_comment(
     assert (second_row.status, second_row.forwarded_to) == ("forwarded", "Департамент транспорта")
     told = [n.payload["text"] for n in await notices_to(database, w.author)]
     assert told == [
-        f"📨 Ваш наказ № {first.number} передан в орган власти: Администрация округа.",
+        f"📨 Ваш наказ № {first.number} передан в орган власти: Администрация округа.{ABOUT}",
         f"📨 Ваш наказ № {second.number} передан в орган власти: Департамент транспорта."
+        "\n<i>ЖКХ: «Яма на дороге у школы номер 4»</i>"
         "\n\nКомментарий: Ответ обещали через 30 дней",
     ]
 
@@ -266,7 +268,8 @@ async def test_reject_needs_a_reason_and_wrong_input_asks_again(
     assert (await get_mandate(database, m.id)).status == "rejected"
     (told,) = await notices_to(database, w.author)
     assert told.payload["text"] == (
-        f"❌ Ваш наказ № {m.number} отклонён.\nПричина: Вопрос в ведении управляющей компании"
+        f"❌ Ваш наказ № {m.number} отклонён.{ABOUT}"
+        "\nПричина: Вопрос в ведении управляющей компании"
     )
 
     # Resolving a rejected one is refused before anything is asked.

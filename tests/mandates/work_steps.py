@@ -10,6 +10,9 @@ from bot.services.mandates import decisions
 from storage.models import OutboxMessage
 from tests.mandates.helpers import World, act, submit
 
+# What a notice says under its first line about the helpers' standard mandate.
+ABOUT = "\n<i>ЖКХ: «Во дворе дома 15 по улице Ленина не работает уличное…»</i>"
+
 VOTER_TEXT = "Во дворе <b>дома 15</b> не работает освещение & темно по вечерам"
 
 

@@ -63,6 +63,7 @@ class MandateCard:
     viewer: ActorRole
     actions: frozenset[str]
     question: str | None
+    has_secretary: bool
 
 
 async def mandate_card(
@@ -70,7 +71,9 @@ async def mandate_card(
 ) -> MandateCard:
     """One mandate with its photos and history, for whoever may read it.
     Errors: `mandate_not_found`, AccessDenied."""
-    m, region_id, timezone, branch_number, branch_name = await load_mandate(session, mandate_id)
+    loaded = await load_mandate(session, mandate_id)
+    m, region_id, timezone = loaded.mandate, loaded.region_id, loaded.timezone
+    branch_number, branch_name = loaded.branch_number, loaded.branch_name
     require(person, Action.READ, branch_id=m.branch_id, region_id=region_id, author_id=m.author_id)
     viewer = acting_as(person, Action.READ, branch_id=m.branch_id, author_id=m.author_id)
     staff_view = may_see_branch(person, m.branch_id, region_id)
@@ -127,6 +130,7 @@ async def mandate_card(
         photos=photos,
         history=history,
         viewer=viewer,
-        actions=available_actions(person, m, region_id),
+        actions=available_actions(person, m, region_id, has_secretary=loaded.has_secretary),
+        has_secretary=loaded.has_secretary,
         question=question,
     )
