@@ -174,3 +174,78 @@ async def test_one_role_is_named_as_one(world, make_client):
     admin = make_client(world.admin)
     await admin.send("/help")
     assert "курируемых" not in admin.last_text
+
+
+# --- 6. one card per mandate per chat ---------------------------------------------------------
+
+
+def _notice_message_id(notice) -> int:
+    return 50_000 + notice.id  # the id Telegram would have given the delivered notice
+
+
+async def _press_in_notice(client, notice, label: str) -> None:
+    await client.click_data(
+        notice_button(notice, label),
+        message_id=_notice_message_id(notice),
+        text=notice.payload["text"],
+    )
+
+
+def _to(recording, chat_id: int, *kinds) -> list:
+    return [r for r in recording.requests if isinstance(r, kinds) and r.chat_id == chat_id]
+
+
+async def test_a_secretarys_round_trip_is_one_message_per_question(
+    world, database, make_client, clock, recording
+):
+    from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMediaGroup, SendMessage
+
+    w = world
+    m = await submit(database, w.author, clock.now())
+    secretary, author = make_client(w.secretary), make_client(w.author)
+
+    (new,) = await notices_to(database, w.secretary)
+    await _press_in_notice(secretary, new, "Принять в работу")  # the notice becomes the card
+    await press(secretary, "Уточнить")  # the question is asked on the card
+    assert "Вопрос автору наказа" in secretary.last_text
+    assert shown_buttons(secretary) == ["↩️ Отменить"]  # the card's buttons give way
+    await secretary.send_sticker()  # refused: said in the same message
+    assert "⚠️" in secretary.last_text
+    await secretary.send("Какой номер подъезда?")
+    assert "Статус: <b>уточнение у автора</b>" in secretary.last_text
+    assert "✅ Вопрос по наказу" in secretary.last_text
+
+    question = (await notices_to(database, w.author))[-1]
+    await _press_in_notice(author, question, "Ответить")
+    await author.send("Подъезд 2, этаж 5")
+
+    answered = (await notices_to(database, w.secretary))[-1]
+    assert "ответил на вопрос" in answered.payload["text"]
+    await _press_in_notice(secretary, answered, "Открыть")  # the card moves to the newest
+    await press(secretary, "Отметить выполненным")
+    await secretary.send("Фонари заменили 25 ноября")
+    assert "Статус: <b>выполнен</b>" in secretary.last_text
+
+    # Nothing sent to the secretary but the two notices; every step edited one of them.
+    assert _to(recording, w.secretary, SendMessage, SendMediaGroup) == []
+    notices = {_notice_message_id(new), _notice_message_id(answered)}
+    edited = {r.message_id for r in _to(recording, w.secretary, EditMessageText)}
+    assert edited == notices
+    # The first copy of the card lost its buttons when the card moved on.
+    cleared = _to(recording, w.secretary, EditMessageReplyMarkup)
+    assert [r.message_id for r in cleared] == [_notice_message_id(new)]
+    assert cleared[0].reply_markup is None
+    assert (await get_mandate(database, m.id)).status == "resolved"
+
+
+async def test_photos_go_to_a_chat_once(world, database, make_client, clock, recording):
+    from aiogram.methods import SendMediaGroup
+
+    m = await submit(database, world.author, clock.now(), photos=["ph-1", "ph-2"])
+    secretary = make_client(world.secretary)
+    await secretary.click_data(f"md:open:{m.id}")
+    await secretary.send("/inbox")
+    await secretary.click(f"№ {m.number}")
+    await secretary.click_data(f"md:open:{m.id}")
+    assert len(recording.sent(SendMediaGroup)) == 1
+    assert "Фотографий: 2" in secretary.last_text

@@ -13,7 +13,7 @@ from bot.services.mandates.access import Action, ActorRole, acting_as, may_see_b
 from bot.services.mandates.lifecycle import MandateStatus, available_actions, is_overdue
 from bot.services.mandates.records import load_mandate
 from bot.services.people import Person
-from storage.models import MandateEvent, MandatePhoto
+from storage.models import MandateCardMessage, MandateEvent, MandatePhoto
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,3 +134,48 @@ async def mandate_card(
         has_secretary=loaded.has_secretary,
         question=question,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CardPlace:
+    """Where a mandate's card is in a chat, and whether its photos were sent there."""
+
+    message_id: int
+    album_sent: bool
+
+
+async def card_place(session: AsyncSession, mandate_id: int, chat_id: int) -> CardPlace | None:
+    row = await session.get(MandateCardMessage, (mandate_id, chat_id))
+    return CardPlace(row.message_id, row.album_sent) if row else None
+
+
+async def remember_card(
+    session: AsyncSession,
+    mandate_id: int,
+    chat_id: int,
+    message_id: int,
+    now: datetime,
+    *,
+    album_sent: bool = False,
+) -> int | None:
+    """The card of the mandate is now message `message_id` of the chat (one card per
+    mandate per chat). Returns the message that showed it before, if another: the caller
+    takes its buttons away, so only the newest copy acts. `album_sent` only ever turns on."""
+    row = await session.get(MandateCardMessage, (mandate_id, chat_id))
+    if row is None:
+        session.add(
+            MandateCardMessage(
+                mandate_id=mandate_id,
+                chat_id=chat_id,
+                message_id=message_id,
+                album_sent=album_sent,
+                updated_at=now,
+            )
+        )
+        await session.flush()
+        return None
+    before = row.message_id
+    row.message_id, row.updated_at = message_id, now
+    row.album_sent = row.album_sent or album_sent
+    await session.flush()
+    return before if before != message_id else None
