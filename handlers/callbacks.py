@@ -84,7 +84,7 @@ class MandateListCb(CallbackData, prefix="ml"):
     """A page of a mandate list. view: "my" (author), "inbox" (secretary), "cur" (curator
     and admin, with optional branch and status filters)."""
 
-    view: Literal["my", "inbox", "cur", "inbox_b", "cur_b", "cur_s"]
+    view: Literal["my", "inbox", "cur", "inbox_b", "cur_b", "cur_s", "inbox_s"]
     page: PageNumber = 1
     branch: OptionalTableId = 0
     status: StatusFilter = ""

@@ -159,14 +159,28 @@ async def open_card(
         await leave_work(state)
         card, text, markup = await load_card(session, person, card.id, clock, state)
     await query.answer()
-    chat = query.from_user.id
+    await present(session, bot, clock, query.from_user.id, card, text, markup, pressed_id(query))
+
+
+async def present(
+    session: AsyncSession,
+    bot: Bot,
+    clock: Clock,
+    chat: int,
+    card: MandateCard,
+    text: str,
+    markup: InlineKeyboardMarkup,
+    message_id: int | None,
+) -> None:
+    """Show a card that was asked for: in `message_id` (the pressed message) or a new
+    one, after its photos the first time this chat sees them."""
     place = await card_place(session, card.id, chat)
     if card_view.is_staff_view(card) and card.photos and not (place and place.album_sent):
         # Photos go first, once per chat, so the card with its buttons comes after them.
         await send_photos(bot, chat, card)
         await put_card(session, bot, clock, chat, card.id, text, markup, None, album_sent=True)
         return
-    await put_card(session, bot, clock, chat, card.id, text, markup, pressed_id(query))
+    await put_card(session, bot, clock, chat, card.id, text, markup, message_id)
 
 
 async def accept(

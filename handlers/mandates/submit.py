@@ -18,6 +18,7 @@ from bot.clock import Clock, local
 from bot.config import Settings
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.mandates.draft import MandateDraft, MandateRules, OnBehalf
+from bot.services.mandates.queries import NUMBER_PATTERN
 from bot.services.mandates.records import who_answers
 from bot.services.mandates.similarity import find_similar, support_mandate
 from bot.services.mandates.submission import submit_mandate
@@ -55,6 +56,7 @@ from handlers.mandates.form import (
     similar_text,
     summary_text,
 )
+from handlers.mandates.lists import find_number
 from handlers.replies import error_text, free_input, show_in_place
 
 
@@ -232,6 +234,8 @@ def create_router() -> Router:
     cb = SubmitCb.filter
     form = MandateForm
 
+    # «/mandate 20-03/2026/0015» finds that mandate; /mandate alone starts a new one.
+    router.message.register(find_number, Command("mandate", magic=F.args.regexp(NUMBER_PATTERN)))
     router.message.register(start, Command("mandate"))
     router.message.register(start, F.text == t("menu.mandate_new"))
 

@@ -15,7 +15,7 @@ import html
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.services.errors import AccessDenied, DomainError, InvalidInput, NotFound
 from bot.services.mandates import decisions, lifecycle
 from bot.services.mandates.draft import AUTHORITY_MAX, NOTE_MAX, validate_note
+from bot.services.mandates.queries import NUMBER_PATTERN
 from bot.services.people import Person
 from bot.texts import t
 from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb
@@ -40,7 +41,7 @@ from handlers.mandates.card import (
     rate,
     refuse,
 )
-from handlers.mandates.lists import inbox_command, list_page, mandates_command
+from handlers.mandates.lists import find_number, inbox_command, list_page, mandates_command
 from handlers.mandates.work_state import (
     ACTION_OF_STATE,
     TEXT_ACTIONS,
@@ -273,6 +274,8 @@ def create_router() -> Router:
     router.callback_query.register(
         list_page, MandateListCb.filter(F.view.in_(list_view.LIST_VIEWS | list_view.FILTER_VIEWS))
     )
+    # A number sent alone opens that mandate (/mandate <number> is in `submit`).
+    router.message.register(find_number, StateFilter(None), F.text.regexp(NUMBER_PATTERN))
 
     router.callback_query.register(open_card, MandateCb.filter(F.action == "open"))
     router.callback_query.register(to_menu, MandateCb.filter(F.action == "menu"))

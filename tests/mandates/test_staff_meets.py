@@ -249,3 +249,42 @@ async def test_photos_go_to_a_chat_once(world, database, make_client, clock, rec
     await secretary.click_data(f"md:open:{m.id}")
     assert len(recording.sent(SendMediaGroup)) == 1
     assert "Фотографий: 2" in secretary.last_text
+
+
+# --- 10. closed mandates can be found ---------------------------------------------------------
+
+
+async def test_a_secretary_finds_closed_mandates_by_status(world, database, make_client, clock):
+    m = await submit(database, world.author, clock.now())
+    await act(database, decisions.accept_mandate, world.secretary, m.id, clock.now())
+    await act(database, decisions.resolve_mandate, world.secretary, m.id, "Готово", clock.now())
+    secretary = make_client(world.secretary)
+    await secretary.send("/inbox")
+    assert "Открытых наказов нет" in secretary.last_text
+    await secretary.click("Статус")
+    await secretary.click("выполнен")
+    assert "Статус: выполнен" in secretary.last_text
+    assert f"<b>№ {m.number}</b> · выполнен" in secretary.last_text
+    await secretary.click("Статус")
+    await secretary.click("Открытые")
+    assert "Открытых наказов нет" in secretary.last_text
+
+
+async def test_a_mandate_is_found_by_its_number_within_what_one_may_see(
+    world, database, make_client, clock
+):
+    m = await submit(database, world.author, clock.now())
+    await act(database, decisions.reject_mandate, world.secretary, m.id, "Не наше", clock.now())
+    secretary = make_client(world.secretary)
+    await secretary.send(f"/mandate {m.number}")
+    assert f"Наказ № {m.number}</b>" in secretary.last_text
+    assert "Статус: <b>отклонён</b>" in secretary.last_text
+    author = make_client(world.author)
+    await author.send("20-03/2026/1")  # just the number, the zeros left out
+    assert f"Наказ № {m.number}</b>" in author.last_text
+    for outsider in (world.foreign_secretary, world.member):
+        client = make_client(outsider)
+        await client.send(m.number)
+        assert client.last_text == f"Наказа № {m.number} среди ваших нет. " + (
+            "Проверьте номер: он выглядит так — 20-03/2026/0015."
+        )
