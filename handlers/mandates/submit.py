@@ -37,7 +37,6 @@ from handlers.mandates.answers import (
     photo_as_file,
     photo_received,
     photos_done,
-    start,
     text_received,
     voter_name_received,
     voter_phone_received,
@@ -57,6 +56,7 @@ from handlers.mandates.form import (
     summary_text,
 )
 from handlers.mandates.lists import find_number
+from handlers.mandates.submit_branch import BRANCH, begin
 from handlers.replies import error_text, free_input, show_in_place
 
 
@@ -114,13 +114,13 @@ async def send(
     mandate_rules: MandateRules,
     settings: Settings,
 ) -> None:
-    draft, _ = await draft_of(state)
+    draft, data = await draft_of(state)
     try:
         clean = draft.validated(mandate_rules)
     except InvalidInput as error:
         await query.answer(error_text(error), show_alert=True)
         return
-    similar = await find_similar(session, person, clean, clock.now())
+    similar = await find_similar(session, person, clean, clock.now(), data.get(BRANCH))
     if not similar:
         await _submit(
             query, message, state, person, session, clock, bot, clean, mandate_rules, settings
@@ -195,7 +195,13 @@ async def _submit(
 ) -> None:
     try:
         mandate = await submit_mandate(
-            session, person, draft, clock.now(), mandate_rules, admin_ids=settings.admin_ids
+            session,
+            person,
+            draft,
+            clock.now(),
+            mandate_rules,
+            admin_ids=settings.admin_ids,
+            branch_id=(await state.get_data()).get(BRANCH),
         )
     except DomainError as error:
         await query.answer(error_text(error), show_alert=True)
@@ -236,8 +242,8 @@ def create_router() -> Router:
 
     # «/mandate 20-03/2026/0015» finds that mandate; /mandate alone starts a new one.
     router.message.register(find_number, Command("mandate", magic=F.args.regexp(NUMBER_PATTERN)))
-    router.message.register(start, Command("mandate"))
-    router.message.register(start, F.text == t("menu.mandate_new"))
+    router.message.register(begin, Command("mandate"))
+    router.message.register(begin, F.text == t("menu.mandate_new"))
 
     router.callback_query.register(category_chosen, cb(F.action == "cat"), form.category)
     router.message.register(_wrong("buttons"), form.category, answer)

@@ -27,10 +27,10 @@ from bot.services.mandates.draft import AUTHORITY_MAX, NOTE_MAX, validate_note
 from bot.services.mandates.queries import NUMBER_PATTERN
 from bot.services.people import Person
 from bot.texts import t
-from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb
+from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb, PickCb
 from handlers.common import show_menu
 from handlers.filters import Onboarded
-from handlers.mandates import card_view, list_view
+from handlers.mandates import card_view, list_view, submit_branch
 from handlers.mandates.card import (
     accept,
     ask_rating,
@@ -42,6 +42,7 @@ from handlers.mandates.card import (
     refuse,
 )
 from handlers.mandates.lists import find_number, inbox_command, list_page, mandates_command
+from handlers.mandates.submit_branch import PURPOSE
 from handlers.mandates.work_state import (
     ACTION_OF_STATE,
     TEXT_ACTIONS,
@@ -274,6 +275,7 @@ def create_router() -> Router:
     router.callback_query.register(
         list_page, MandateListCb.filter(F.view.in_(list_view.LIST_VIEWS | list_view.FILTER_VIEWS))
     )
+    router.callback_query.register(submit_branch.picked, PickCb.filter(F.purpose == PURPOSE))
     # A number sent alone opens that mandate (/mandate <number> is in `submit`).
     router.message.register(find_number, StateFilter(None), F.text.regexp(NUMBER_PATTERN))
 

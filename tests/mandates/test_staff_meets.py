@@ -288,3 +288,54 @@ async def test_a_mandate_is_found_by_its_number_within_what_one_may_see(
         assert client.last_text == f"Наказа № {m.number} среди ваших нет. " + (
             "Проверьте номер: он выглядит так — 20-03/2026/0015."
         )
+
+
+# --- 4. staff submit mandates too -------------------------------------------------------------
+
+
+async def test_a_secretary_submits_to_her_branch_without_an_invite(
+    world, database, make_client, clock
+):
+    secretary = make_client(world.secretary)
+    await submit_in_chat(secretary)
+    sent = next(r for r in secretary.replies() if "Наказ отправлен" in r)
+    assert "Секретарь отделения ответит" in sent
+    from tests.mandates.submit_steps import saved_mandates
+
+    [m] = await saved_mandates(database)
+    assert (m.branch_id, m.author_id) == (world.branch, world.secretary)
+
+
+async def test_a_curator_is_asked_which_branch(world, database, make_client, clock):
+    from tests.mandates.submit_steps import TEXT, saved_mandates
+
+    await make_user(database, 402, roles={Role.CURATOR: [world.branch, world.other_branch]})
+    curator = make_client(402)
+    await curator.send("/mandate")
+    assert "В какое первичное отделение подать наказ?" in curator.last_text
+    assert "попросите у секретаря" not in curator.last_text
+    await curator.click("№20-04")
+    assert "Выберите категорию" in curator.last_text
+    await curator.click("ЖКХ")
+    await curator.send(TEXT)
+    await curator.send("ул. Мира, 12")
+    await curator.click("Без фото")
+    await curator.click("Мой")
+    await curator.click("Отправить")
+    [m] = await saved_mandates(database)
+    assert m.branch_id == world.other_branch
+    # A forged choice outside one's branches is refused.
+    from handlers.callbacks import PickCb
+
+    await curator.click_data(PickCb(purpose="mnd", level="br", id=world.far_branch).pack())
+    assert last_alert(curator).text == "⛔ Нет доступа."
+
+
+async def test_an_admin_picks_any_branch_of_their_scope(world, database, make_client, clock):
+    admin = make_client(world.admin)
+    await admin.send("/mandate")
+    assert "Выберите регион" in admin.last_text
+    await admin.click("Краснодарский край")
+    await admin.click("Краснодарское местное отделение")
+    await admin.click("№20-03")
+    assert "Выберите категорию" in admin.last_text

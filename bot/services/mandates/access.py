@@ -137,6 +137,12 @@ def acting_as(
     return ActorRole.ADMIN
 
 
+def may_submit_to(person: Person, branch_id: int, region_id: int) -> bool:
+    """Whether the person may submit a mandate to the branch: their own as its member, or
+    one they work with as secretary, curator or admin."""
+    return branch_id == person.branch_id or may_see_branch(person, branch_id, region_id)
+
+
 def is_staff(person: Person) -> bool:
     """Secretaries, curators and admins see mandates beyond their own."""
     return bool(person.secretary_of or person.curator_of or person.is_admin)
