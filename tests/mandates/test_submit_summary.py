@@ -238,11 +238,13 @@ async def test_back_from_the_offer_to_the_summary(make_client, branch, dp):
 # --- who may, stale buttons, the menu midway, a restart --------------------------------------
 
 
-async def test_a_secretary_without_a_branch_cannot_submit(database, make_client, branch, dp):
+async def test_a_secretary_submits_to_the_branch_she_runs(database, make_client, branch, dp):
+    # Issue #8: she is a member of her branch, not told to ask for an invite.
     secretary = make_client(SECRETARY)
     await secretary.send("/mandate")
-    assert secretary.last_text.startswith("📝 Подавать наказы могут только члены")
-    assert (await fsm_state(dp, secretary))[0] is None
+    assert "Выберите категорию" in secretary.last_text
+    state, data = await fsm_state(dp, secretary)
+    assert (state, data["branch"]) == ("MandateForm:category", branch)
 
 
 async def test_without_consent_the_command_points_to_start(database, make_client, branch):
