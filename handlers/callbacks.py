@@ -32,7 +32,7 @@ class PickCb(CallbackData, prefix="pk"):
     level: "reg", "loc", "br" for a choice; "regp", "locp", "brp" for a page; "back"; "done".
     """
 
-    purpose: Literal["join", "inv"]
+    purpose: Literal["join", "inv", "mnd"]
     level: Literal["reg", "loc", "br", "regp", "locp", "brp", "back", "done"]
     id: OptionalTableId = 0
     page: OldPageNumber = 1  # from 1; old buttons carry 0-based pages, clamped when shown
@@ -84,7 +84,7 @@ class MandateListCb(CallbackData, prefix="ml"):
     """A page of a mandate list. view: "my" (author), "inbox" (secretary), "cur" (curator
     and admin, with optional branch and status filters)."""
 
-    view: Literal["my", "inbox", "cur", "inbox_b", "cur_b", "cur_s"]
+    view: Literal["my", "inbox", "cur", "inbox_b", "cur_b", "cur_s", "inbox_s"]
     page: PageNumber = 1
     branch: OptionalTableId = 0
     status: StatusFilter = ""

@@ -57,8 +57,9 @@ def menu_keyboard(person: Person) -> ReplyKeyboardMarkup:
 def menu_text(person: Person) -> str:
     if not person.roles:
         return t("common.menu_no_roles")
-    roles = ", ".join(t(f"common.role.{role}") for role in ROLE_ORDER if role in person.roles)
-    return t("common.menu", roles=t("common.roles_line", roles=roles))
+    names = [t(f"common.role.{role}") for role in ROLE_ORDER if role in person.roles]
+    line = "common.role_line" if len(names) == 1 else "common.roles_line"
+    return t("common.menu", roles=t(line, roles=", ".join(names)))
 
 
 def commands_for(person: Person | None) -> list[BotCommand]:

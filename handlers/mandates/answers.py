@@ -12,7 +12,6 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.services.errors import InvalidInput
 from bot.services.mandates.draft import (
@@ -47,24 +46,7 @@ from handlers.mandates.form import (
     show_question,
 )
 from handlers.menus import menu_keyboard
-from handlers.replies import error_text, remove_message
-
-
-async def start(
-    message: Message, state: FSMContext, person: Person, bot: Bot, mandate_rules: MandateRules
-) -> None:
-    if person.branch_id is None:
-        await message.answer(say("no_branch"))
-        return
-    if await has_draft(state):  # a fresh start would delete it: ask first
-        builder = InlineKeyboardBuilder()
-        for value in ("resume", "new"):
-            cb = SubmitCb(action="draft", value=value)
-            builder.button(text=say(f"button.draft.{value}"), callback_data=cb)
-        builder.adjust(1)
-        await message.answer(say("unfinished.ask_draft"), reply_markup=builder.as_markup())
-        return
-    await start_afresh(state, bot, mandate_rules, message=message)
+from handlers.replies import error_text
 
 
 async def has_draft(state: FSMContext) -> bool:
@@ -74,23 +56,6 @@ async def has_draft(state: FSMContext) -> bool:
         return False
     draft, _ = await draft_of(state)
     return draft.category is not None
-
-
-async def start_afresh(
-    state: FSMContext,
-    bot: Bot,
-    rules: MandateRules,
-    *,
-    message: Message | None = None,
-    query: CallbackQuery | None = None,
-) -> None:
-    """A fresh draft; the old draft's question, if any, is taken out of the chat."""
-    asked = (await state.get_data()).get("asked") or {}
-    chat_id = query.from_user.id if query is not None else message.chat.id if message else 0
-    if asked.get("id") and chat_id:
-        await remove_message(bot, chat_id, asked["id"])
-    await state.set_data({"draft": MandateDraft().to_dict()})
-    await ask(MandateForm.category, state, bot, rules, message=message, query=query)
 
 
 async def _ask_again(

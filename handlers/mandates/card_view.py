@@ -82,14 +82,16 @@ def _deadline(card: MandateCard, person: Person) -> str:
     return line + (t("mandate_work.card.overdue") if card.overdue else "")
 
 
-def _history_line(entry: HistoryEntry, timezone: str) -> str:
+def _history_line(entry: HistoryEntry, timezone: str, own: bool) -> str:
+    """`own`: the author reads their own card, where what they did is «вы», not «автор»."""
     event = t(f"mandates.event.{entry.action}")
     if entry.rating is not None:
         event = t("mandate_work.card.history_rating", event=event, rating=entry.rating)
+    yours = own and entry.actor_role == ActorRole.AUTHOR
     line = t(
         "mandate_work.card.history_line",
         when=when(entry.at, timezone),
-        who=t(f"mandates.actor.{entry.actor_role}"),
+        who=t("mandates.actor.you") if yours else t(f"mandates.actor.{entry.actor_role}"),
         event=event,
     )
     if entry.comment:
@@ -98,7 +100,9 @@ def _history_line(entry: HistoryEntry, timezone: str) -> str:
     return line
 
 
-def card_text(card: MandateCard, person: Person) -> str:
+def card_text(card: MandateCard, person: Person, tail: str | None = None) -> str:
+    """The card; `tail` goes under it (a question being asked, what was just done), where
+    the person's eyes are, and the history gives way to it when space runs short."""
     head = [
         t("mandate_work.card.title", number=html.escape(card.number)),
         t("mandate_work.card.status", status=status_name(card.status)),
@@ -113,8 +117,10 @@ def card_text(card: MandateCard, person: Person) -> str:
     ]
     if card.forwarded_to:
         head.append(t("mandate_work.card.forwarded_to", authority=html.escape(card.forwarded_to)))
+    own = card.viewer == ActorRole.AUTHOR
     if card.rating is not None:
-        head.append(t("mandate_work.card.rating", rating=card.rating))
+        key = "rating_own" if own else "rating"
+        head.append(t(f"mandate_work.card.{key}", rating=card.rating))
 
     details = []
     if card.address:
@@ -142,12 +148,13 @@ def card_text(card: MandateCard, person: Person) -> str:
 
     blocks = ["\n".join(head), html.escape(card.text), "\n".join(details)]
     if card.question:
-        blocks.append(t("mandate_work.card.question", question=html.escape(card.question)))
-    lines = [_history_line(entry, person.timezone) for entry in card.history]
-    return _with_history(blocks, lines)
+        key = "question_own" if own else "question"
+        blocks.append(t(f"mandate_work.card.{key}", question=html.escape(card.question)))
+    lines = [_history_line(entry, person.timezone, own) for entry in card.history]
+    return _with_history(blocks, lines, [tail] if tail else [])
 
 
-def _with_history(blocks: list[str], lines: list[str]) -> str:
+def _with_history(blocks: list[str], lines: list[str], tail: list[str]) -> str:
     """The card with as much of the history as fits, newest kept: a long-lived mandate's
     history can outgrow one message, and its start matters least."""
     title = t("mandate_work.card.history")
@@ -156,10 +163,10 @@ def _with_history(blocks: list[str], lines: list[str]) -> str:
         history = [title]
         if skipped:
             history.append(t("mandate_work.card.history_cut", count=skipped))
-        text = "\n\n".join([*blocks, "\n".join([*history, *shown])])
+        text = "\n\n".join([*blocks, "\n".join([*history, *shown]), *tail])
         if _visible_length(text) <= CARD_LIMIT:
             return text
-    return "\n\n".join(blocks)
+    return "\n\n".join([*blocks, *tail])
 
 
 def card_keyboard(card: MandateCard, back: MandateListCb) -> InlineKeyboardMarkup:
@@ -174,6 +181,23 @@ def card_keyboard(card: MandateCard, back: MandateListCb) -> InlineKeyboardMarku
     builder.button(text=t("common.to_menu"), callback_data=MandateCb(action="menu", id=card.id))
     # Two action buttons a row; the way back and the menu share the last one.
     builder.adjust(*([2] * (len(actions) // 2)), *([1] if len(actions) % 2 else []), 2)
+    return builder.as_markup()
+
+
+def prompt_keyboard(mandate_id: int, *, no_note: bool = False) -> InlineKeyboardMarkup:
+    """Under a question being asked on the card: its buttons give way to «Отменить»
+    (back to the card), and «Без комментария» where a comment may be left out."""
+    builder = InlineKeyboardBuilder()
+    if no_note:
+        builder.button(
+            text=t("mandate_work.button.no_note"),
+            callback_data=MandateCb(action="fwd_skip", id=mandate_id),
+        )
+    builder.button(
+        text=t("mandate_work.button.cancel_prompt"),
+        callback_data=MandateCb(action="open", id=mandate_id),
+    )
+    builder.adjust(1)
     return builder.as_markup()
 
 

@@ -29,10 +29,15 @@ LIST_VIEWS = frozenset({"inbox", "cur"})
 BRANCH_VIEW = {"inbox": "inbox_b", "cur": "cur_b"}
 
 
-STATUS_VIEW = "cur_s"
+# The status filter of each list: the curator's shows any status by default, the inbox
+# the open ones; either finds a closed mandate by its status.
+STATUS_VIEW = {"inbox": "inbox_s", "cur": "cur_s"}
 
 
-FILTER_VIEWS = frozenset({*BRANCH_VIEW.values(), STATUS_VIEW})
+STATUS_VIEWS = frozenset(STATUS_VIEW.values())
+
+
+FILTER_VIEWS = frozenset({*BRANCH_VIEW.values(), *STATUS_VIEWS})
 
 
 BRANCHES_PER_PAGE = 8
@@ -64,7 +69,7 @@ def _list_line(index: int, item: MandateSummary, person: Person) -> str:
     )
 
 
-def _filters_text(cb: MandateListCb, branches: list[BranchOption], with_status: bool) -> list[str]:
+def _filters_text(cb: MandateListCb, branches: list[BranchOption]) -> list[str]:
     chosen = next((b for b in branches if b.id == cb.branch), None)
     lines = []
     if chosen is not None:
@@ -77,12 +82,10 @@ def _filters_text(cb: MandateListCb, branches: list[BranchOption], with_status: 
         )
     elif len(branches) > 1:
         lines.append(t("mandate_work.list.branch_all"))
-    if with_status:
-        lines.append(
-            t("mandate_work.list.status_one", status=status_name(cb.status))
-            if cb.status
-            else t("mandate_work.list.status_all")
-        )
+    if cb.status:
+        lines.append(t("mandate_work.list.status_one", status=status_name(cb.status)))
+    else:
+        lines.append(t(f"mandate_work.list.{cb.view}_status_default"))
     return lines
 
 
@@ -93,9 +96,8 @@ def list_screen(
     person: Person,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """A page of /inbox or /mandates with the filters in force, each mandate a button."""
-    inbox = cb.view == "inbox"
     lines = [t(f"mandate_work.list.{cb.view}_title")]
-    lines += _filters_text(cb, branches, with_status=not inbox)
+    lines += _filters_text(cb, branches)
     if result.total:
         lines.append(t("mandate_work.list.total", count=plural(result.total, "plural.mandate")))
     lines.append("")
@@ -106,7 +108,9 @@ def list_screen(
         ]
         lines.append(t("mandate_work.list.open_hint"))
     else:
-        lines.append(t(f"mandate_work.list.{cb.view}_empty"))
+        lines.append(
+            t("mandate_work.list.cur_empty" if cb.status else f"mandate_work.list.{cb.view}_empty")
+        )
 
     builder = InlineKeyboardBuilder()
     for item in result.items:
@@ -137,15 +141,14 @@ def list_screen(
                 ).pack(),
             )
         )
-    if not inbox:
-        filters.append(
-            InlineKeyboardButton(
-                text=t("mandate_work.button.status_filter"),
-                callback_data=MandateListCb(
-                    view=STATUS_VIEW, page=1, branch=cb.branch, status=cb.status
-                ).pack(),
-            )
+    filters.append(
+        InlineKeyboardButton(
+            text=t("mandate_work.button.status_filter"),
+            callback_data=MandateListCb(
+                view=STATUS_VIEW[cb.view], page=1, branch=cb.branch, status=cb.status
+            ).pack(),
         )
+    )
     if filters:
         builder.row(*filters)
     builder.row(
@@ -200,19 +203,20 @@ def branch_screen(
 
 
 def status_screen(cb: MandateListCb) -> tuple[str, InlineKeyboardMarkup]:
+    view = next(v for v, s in STATUS_VIEW.items() if s == cb.view)
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=_choice(t("mandate_work.button.all_statuses"), not cb.status),
-        callback_data=MandateListCb(view="cur", page=1, branch=cb.branch),
+        text=_choice(t(f"mandate_work.button.{view}_status_default"), not cb.status),
+        callback_data=MandateListCb(view=view, page=1, branch=cb.branch),
     )
     for status in MandateStatus:
         builder.button(
             text=_choice(status_name(status), cb.status == status),
-            callback_data=MandateListCb(view="cur", page=1, branch=cb.branch, status=status),
+            callback_data=MandateListCb(view=view, page=1, branch=cb.branch, status=status),
         )
     builder.button(
         text=t("common.back"),
-        callback_data=MandateListCb(view="cur", page=1, branch=cb.branch, status=cb.status),
+        callback_data=MandateListCb(view=view, page=1, branch=cb.branch, status=cb.status),
     )
     builder.adjust(1)
     return t("mandate_work.list.pick_status"), builder.as_markup()

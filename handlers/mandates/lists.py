@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.mandates.access import is_staff
-from bot.services.mandates.queries import curator_list, inbox, staff_branches
+from bot.services.mandates.queries import curator_list, find_by_number, inbox, staff_branches
 from bot.services.people import Person
 from handlers.callbacks import MandateListCb
 from handlers.mandates import list_view
-from handlers.mandates.card import refuse, show
-from handlers.mandates.work_state import REMEMBERED_LIST
+from handlers.mandates.card import load_card, present, refuse, show
+from handlers.mandates.work_state import REMEMBERED_LIST, leave_work
 from handlers.replies import error_text, unfinished, with_note
 
 PER_PAGE = 10
@@ -32,14 +32,20 @@ async def _list(
     if cb.view in list_view.FILTER_VIEWS:
         if not is_staff(person):
             raise AccessDenied()
-        if cb.view == list_view.STATUS_VIEW:
+        if cb.view in list_view.STATUS_VIEWS:
             return list_view.status_screen(cb)
         return list_view.branch_screen(cb, await staff_branches(session, person))
     branch = cb.branch or None
     page = cb.page  # clamped by the service: an old or forged number shows a real page
     if cb.view == "inbox":
         result = await inbox(
-            session, person, clock.now(), branch_id=branch, page=page, per_page=PER_PAGE
+            session,
+            person,
+            clock.now(),
+            branch_id=branch,
+            status=cb.status or None,
+            page=page,
+            per_page=PER_PAGE,
         )
     else:
         result = await curator_list(
@@ -82,6 +88,30 @@ async def inbox_command(message: Message, **data: Any) -> None:
 
 async def mandates_command(message: Message, **data: Any) -> None:
     await list_command(message, list_view="cur", **data)
+
+
+async def find_number(
+    message: Message,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    **_: Any,
+) -> None:
+    """A mandate's number, alone or after /mandate: its card, among those the person may
+    see (their own; a branch's for its staff)."""
+    text = message.text or ""
+    if text.startswith("/"):
+        text = text.partition(" ")[2]
+    try:
+        mandate_id = await find_by_number(session, person, text)
+        card, card_text, markup = await load_card(session, person, mandate_id, clock, state)
+    except DomainError as error:
+        await message.answer(error_text(error))
+        return
+    await leave_work(state)
+    await present(session, bot, clock, message.chat.id, card, card_text, markup, None)
 
 
 async def list_page(

@@ -15,8 +15,11 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local
+from bot.config import Settings
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.mandates.draft import MandateDraft, MandateRules, OnBehalf
+from bot.services.mandates.queries import NUMBER_PATTERN
+from bot.services.mandates.records import who_answers
 from bot.services.mandates.similarity import find_similar, support_mandate
 from bot.services.mandates.submission import submit_mandate
 from bot.services.people import Person
@@ -37,8 +40,6 @@ from handlers.mandates.answers import (
     photo_as_file,
     photo_received,
     photos_done,
-    start,
-    start_afresh,
     text_received,
     voice_received,
     voter_name_received,
@@ -59,6 +60,8 @@ from handlers.mandates.form import (
     similar_text,
     summary_text,
 )
+from handlers.mandates.lists import find_number
+from handlers.mandates.submit_branch import BRANCH, begin
 from handlers.replies import (
     error_text,
     free_input,
@@ -120,16 +123,19 @@ async def send(
     clock: Clock,
     bot: Bot,
     mandate_rules: MandateRules,
+    settings: Settings,
 ) -> None:
-    draft, _ = await draft_of(state)
+    draft, data = await draft_of(state)
     try:
         clean = draft.validated(mandate_rules)
     except InvalidInput as error:
         await query.answer(error_text(error), show_alert=True)
         return
-    similar = await find_similar(session, person, clean, clock.now())
+    similar = await find_similar(session, person, clean, clock.now(), data.get(BRANCH))
     if not similar:
-        await _submit(query, message, state, person, session, clock, bot, clean, mandate_rules)
+        await _submit(
+            query, message, state, person, session, clock, bot, clean, mandate_rules, settings
+        )
         return
     offered = [
         {
@@ -157,10 +163,13 @@ async def similar_chosen(
     clock: Clock,
     bot: Bot,
     mandate_rules: MandateRules,
+    settings: Settings,
 ) -> None:
     draft, data = await draft_of(state)
     if callback_data.value == "new":
-        await _submit(query, message, state, person, session, clock, bot, draft, mandate_rules)
+        await _submit(
+            query, message, state, person, session, clock, bot, draft, mandate_rules, settings
+        )
         return
     offered = {str(item["id"]) for item in data.get("similar", [])}
     if callback_data.value not in offered:  # forged, or from an older offer
@@ -193,16 +202,27 @@ async def _submit(
     bot: Bot,
     draft: MandateDraft,
     mandate_rules: MandateRules,
+    settings: Settings,
 ) -> None:
     try:
-        mandate = await submit_mandate(session, person, draft, clock.now(), mandate_rules)
+        mandate = await submit_mandate(
+            session,
+            person,
+            draft,
+            clock.now(),
+            mandate_rules,
+            admin_ids=settings.admin_ids,
+            branch_id=(await state.get_data()).get(BRANCH),
+        )
     except DomainError as error:
         await query.answer(error_text(error), show_alert=True)
         return
     await state.clear()
     await query.answer()
     day = last_day_to_answer(mandate.due_at, person.timezone).strftime("%d.%m.%Y")
-    await show_in_place(bot, query, say("sent", number=html.escape(mandate.number), day=day))
+    who = t(f"mandates.answerer.{await who_answers(session, mandate.branch_id)}")
+    text = say("sent", number=html.escape(mandate.number), day=day, who=who)
+    await show_in_place(bot, query, text)
     await show_menu(message, person, bot)
 
 
@@ -226,8 +246,13 @@ async def draft_choice(
         return
     await query.answer()
     value = callback_data.value
-    if value == "new":
-        await start_afresh(state, bot, mandate_rules, query=query)
+    if value == "new":  # the old draft and its question go; a new one begins here
+        asked = (await state.get_data()).get("asked") or {}
+        for old in (asked.get("id"), message.message_id):
+            if old:
+                await remove_message(bot, message.chat.id, old)
+        await state.clear()
+        await begin(message, state, person, session, bot, mandate_rules, ask_first=False)
     elif value == "drop":
         asked = (await state.get_data()).get("asked") or {}
         if asked.get("id"):
@@ -268,8 +293,10 @@ def create_router() -> Router:
     cb = SubmitCb.filter
     form = MandateForm
 
-    router.message.register(start, Command("mandate"))
-    router.message.register(start, F.text == t("menu.mandate_new"))
+    # «/mandate 20-03/2026/0015» finds that mandate; /mandate alone starts a new one.
+    router.message.register(find_number, Command("mandate", magic=F.args.regexp(NUMBER_PATTERN)))
+    router.message.register(begin, Command("mandate"))
+    router.message.register(begin, F.text == t("menu.mandate_new"))
 
     router.callback_query.register(category_chosen, cb(F.action == "cat"), form.category)
     router.message.register(_wrong("buttons"), form.category, answer)

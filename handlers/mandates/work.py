@@ -15,25 +15,34 @@ import html
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.services.errors import DomainError, InvalidInput
+from bot.services.errors import AccessDenied, DomainError, InvalidInput, NotFound
 from bot.services.mandates import decisions, lifecycle
-from bot.services.mandates.card import mandate_card
 from bot.services.mandates.draft import AUTHORITY_MAX, NOTE_MAX, validate_note
+from bot.services.mandates.queries import NUMBER_PATTERN
 from bot.services.people import Person
 from bot.texts import t
-from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb
+from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb, PickCb
 from handlers.common import show_menu
 from handlers.filters import Onboarded, reads_only
-from handlers.mandates import list_view
-from handlers.mandates.card import accept, ask_rating, load_card, open_card, rate, refuse
-from handlers.mandates.lists import inbox_command, list_page, mandates_command
+from handlers.mandates import card_view, list_view, submit_branch
+from handlers.mandates.card import (
+    accept,
+    ask_rating,
+    load_card,
+    open_card,
+    pressed_id,
+    put_card,
+    rate,
+    refuse,
+)
+from handlers.mandates.lists import find_number, inbox_command, list_page, mandates_command
+from handlers.mandates.submit_branch import PURPOSE
 from handlers.mandates.work_state import (
     ACTION_OF_STATE,
     TEXT_ACTIONS,
@@ -63,50 +72,57 @@ async def to_menu(
 
 async def start_text_action(
     query: CallbackQuery,
-    message: Message,
     callback_data: MandateCb,
     state: FSMContext,
     person: Person,
     session: AsyncSession,
     clock: Clock,
+    bot: Bot,
 ) -> None:
     """Ask, forward, resolve, reject, comment or answer: check first, so a forged or stale
-    button is refused before anyone types, then ask for the text."""
+    button is refused before anyone types, then ask for the text on the card itself: its
+    buttons give way to «Отменить» and the question goes under it."""
     action = callback_data.action
     try:
         mandate = await lifecycle.check_action(session, person, callback_data.id, action)
-        question = None
-        if action == "answer":
-            question = (await mandate_card(session, person, mandate.id, clock.now())).question
     except DomainError as error:
         await refuse(query, error)
         return
-    waiting, limit = TEXT_ACTIONS[action]
+    waiting, _ = TEXT_ACTIONS[action]
     await state.set_state(waiting)
-    await state.update_data({WORK: {"id": mandate.id, "number": mandate.number}})
+    work = {"id": mandate.id, "number": mandate.number, "msg": pressed_id(query)}
     await query.answer()
-    text = t(f"mandate_work.prompt.{action}", number=html.escape(mandate.number), max=limit)
-    if question:
-        quoted = t("mandate_work.prompt.answer_question", question=html.escape(question))
-        text = f"{text}\n\n{quoted}"
-    await message.answer(text)
+    await _show_prompt(query.from_user.id, action, work, state, person, session, clock, bot)
 
 
-def _prompt(action: str, work: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The question of a step again, after a wrong answer."""
+def _prompt(action: str, work: dict[str, Any]) -> str:
     number = html.escape(work.get("number", ""))
     if action == "forward_note":
-        return t("mandate_work.prompt.forward_note", max=NOTE_MAX), _no_note_keyboard(work["id"])
-    return t(f"mandate_work.prompt.{action}", number=number, max=TEXT_ACTIONS[action][1]), None
+        return t("mandate_work.prompt.forward_note", max=NOTE_MAX)
+    return t(f"mandate_work.prompt.{action}", number=number, max=TEXT_ACTIONS[action][1])
 
 
-def _no_note_keyboard(mandate_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=t("mandate_work.button.no_note"),
-        callback_data=MandateCb(action="fwd_skip", id=mandate_id),
-    )
-    return builder.as_markup()
+async def _show_prompt(
+    chat_id: int,
+    action: str,
+    work: dict[str, Any],
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    refused: str | None = None,
+) -> None:
+    """The card with the step's question under it, in the one message of the question:
+    drawn again in place when an answer is refused (`refused` says why)."""
+    card, _, _ = await load_card(session, person, work["id"], clock, state)
+    parts = [_prompt(action, work)]  # the card above shows a pending question itself
+    if refused:
+        parts.insert(0, t("mandate_work.prompt.refused", reason=refused))
+    text = card_view.card_text(card, person, tail="\n\n".join(parts))
+    markup = card_view.prompt_keyboard(card.id, no_note=action == "forward_note")
+    shown = await put_card(session, bot, clock, chat_id, card.id, text, markup, work.get("msg"))
+    await state.update_data({WORK: {**work, "msg": shown}})
 
 
 async def _do(
@@ -157,28 +173,22 @@ async def receive_text(
         await leave_work(state)
         await message.answer(t("common.stale_button"))
         return
+    chat = message.chat.id
     text = message.text or ""
     if action == "forward":
         # The authority is checked now; the forwarding waits for the optional comment.
         try:
             authority = validate_note(text, max_length=AUTHORITY_MAX)
         except InvalidInput as error:
-            await _ask_again(message, action, work, error)
+            await _show_prompt(
+                chat, action, work, state, person, session, clock, bot, error_text(error)
+            )
             return
-        await state.update_data({WORK: {**work, "authority": authority}})
+        work = {**work, "authority": authority}
         await state.set_state(MandateWork.forward_note)
-        prompt, markup = _prompt("forward_note", work)
-        await message.answer(prompt, reply_markup=markup)
+        await _show_prompt(chat, "forward_note", work, state, person, session, clock, bot)
         return
-    await _finish(message.chat.id, action, work, text, state, person, session, clock, bot)
-
-
-async def _ask_again(
-    message: Message, action: str, work: dict[str, Any], error: DomainError | None = None
-) -> None:
-    await message.answer(error_text(error) if error else t("mandate_work.prompt.text_expected"))
-    prompt, markup = _prompt(action, work)
-    await message.answer(prompt, reply_markup=markup)
+    await _finish(chat, action, work, text, state, person, session, clock, bot)
 
 
 async def _finish(
@@ -192,24 +202,36 @@ async def _finish(
     clock: Clock,
     bot: Bot,
 ) -> None:
+    """Act, and draw the result into the question's message: the card as it is now, with
+    what was done (or why not) under it."""
     try:
         done = await _do(action, session, person, work, text, clock)
-    except InvalidInput as error:  # the text itself: say why and ask again
-        await bot.send_message(chat_id, error_text(error))
-        prompt, markup = _prompt(action, work)
-        await bot.send_message(chat_id, prompt, reply_markup=markup)
+    except InvalidInput as error:  # the text itself: say why and ask again, in place
+        await _show_prompt(
+            chat_id, action, work, state, person, session, clock, bot, error_text(error)
+        )
         return
     except DomainError as error:  # access, or the status changed meanwhile: leave the flow
         await leave_work(state)
-        await bot.send_message(chat_id, error_text(error))
-        return
-    await leave_work(state)
-    await bot.send_message(chat_id, done)
-    _, card_text, markup = await load_card(session, person, work["id"], clock, state)
-    await bot.send_message(chat_id, card_text, reply_markup=markup)
+        done = error_text(error)
+        if isinstance(error, AccessDenied | NotFound):
+            await bot.send_message(chat_id, done)
+            return
+    else:
+        await leave_work(state)
+    card, _, markup = await load_card(session, person, work["id"], clock, state)
+    text = card_view.card_text(card, person, tail=done)
+    await put_card(session, bot, clock, chat_id, card.id, text, markup, work.get("msg"))
 
 
-async def text_expected(message: Message, state: FSMContext) -> None:
+async def text_expected(
+    message: Message,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
     """A sticker, photo or file where a text is asked."""
     action = ACTION_OF_STATE[await state.get_state() or ""]
     work = (await state.get_data()).get(WORK) or {}
@@ -217,7 +239,8 @@ async def text_expected(message: Message, state: FSMContext) -> None:
         await leave_work(state)
         await message.answer(t("common.stale_button"))
         return
-    await _ask_again(message, action, work)
+    refused = t("mandate_work.prompt.text_expected")
+    await _show_prompt(message.chat.id, action, work, state, person, session, clock, bot, refused)
 
 
 async def forward_without_note(
@@ -252,6 +275,9 @@ def create_router() -> Router:
     router.callback_query.register(
         list_page, MandateListCb.filter(F.view.in_(list_view.LIST_VIEWS | list_view.FILTER_VIEWS))
     )
+    router.callback_query.register(submit_branch.picked, PickCb.filter(F.purpose == PURPOSE))
+    # A number sent alone opens that mandate (/mandate <number> is in `submit`).
+    router.message.register(find_number, StateFilter(None), F.text.regexp(NUMBER_PATTERN))
 
     router.callback_query.register(
         open_card, MandateCb.filter(F.action == "open"), flags=reads_only()

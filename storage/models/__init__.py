@@ -10,6 +10,7 @@ from storage.models.due_work import DueWork
 from storage.models.fsm import FsmRecord
 from storage.models.mandates import (
     Mandate,
+    MandateCardMessage,
     MandateCounter,
     MandateEvent,
     MandatePhoto,
@@ -33,6 +34,7 @@ __all__ = [
     "InviteBranch",
     "LocalBranch",
     "Mandate",
+    "MandateCardMessage",
     "MandateCounter",
     "MandateEvent",
     "MandatePhoto",

@@ -121,3 +121,19 @@ class MandateCounter(Base):
     )
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class MandateCardMessage(Base):
+    """Which message shows a mandate's card in a chat, so the card is edited where it is
+    rather than sent again, an older copy loses its buttons, and the photos go to a chat
+    once (`album_sent`)."""
+
+    __tablename__ = "mandate_card_messages"
+
+    mandate_id: Mapped[int] = mapped_column(
+        ForeignKey("mandates.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    album_sent: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime]

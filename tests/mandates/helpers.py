@@ -113,11 +113,14 @@ async def submit(
     now: datetime,
     text: str = TEXT,
     category: str = "housing",
+    branch_id: int | None = None,
     **fields: object,
 ) -> Mandate:
     who = await person(database, user_id)
     async with database.transaction() as session:
-        return await submit_mandate(session, who, draft(text, category, **fields), now, RULES)
+        return await submit_mandate(
+            session, who, draft(text, category, **fields), now, RULES, branch_id=branch_id
+        )
 
 
 async def act(database: Database, fn, user_id: int, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]

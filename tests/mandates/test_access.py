@@ -152,3 +152,42 @@ async def test_lists_show_only_what_a_card_would(database, world, clock) -> None
         own = await act(database, queries.my_mandates, user_id, clock.now(), per_page=50)
         listed |= {s.id for s in own.items}
         assert listed == readable, role
+
+
+LONELY_AUTHOR, LONELY_CURATOR = 800, 801
+
+
+@pytest.mark.parametrize("action", ["read", "accept", "resolve", "comment"])
+async def test_a_branch_without_a_secretary_is_its_curators_to_manage(
+    database, world, clock, action: str
+) -> None:
+    """While a branch has no secretary its curators do the secretary's work there; nobody
+    else gains anything, and the curators of a branch with a secretary still only comment."""
+    from bot.services.people import Role
+    from tests.harness.factories import make_branch
+
+    lonely = await make_branch(database, "20-05", name="пятый Береговой округ")
+    await make_user(database, LONELY_AUTHOR, branch_id=lonely)
+    await make_user(database, LONELY_CURATOR, roles={Role.CURATOR: [lonely]})
+    expected = {
+        LONELY_CURATOR: {"read", "accept", "resolve", "comment"},
+        world.admin: {"read", "accept", "resolve", "comment"},
+        world.curator: set(),
+        world.secretary: set(),
+        world.region_admin: set(),
+        world.member: set(),
+    }
+    for user_id, allowed_actions in expected.items():
+        mandate = await submit(database, LONELY_AUTHOR, clock.now())
+        if action == "resolve":
+            await act(database, decisions.accept_mandate, LONELY_CURATOR, mandate.id, clock.now())
+        before = await _state(database, mandate.id)
+        clock.advance(minutes=1)
+        if action in allowed_actions:
+            await _do(database, user_id, action, mandate.id, clock.now())
+            if action != "read":
+                assert await _state(database, mandate.id) != before, (user_id, action)
+        else:
+            with pytest.raises(AccessDenied):
+                await _do(database, user_id, action, mandate.id, clock.now())
+            assert await _state(database, mandate.id) == before, (user_id, action)

@@ -12,6 +12,7 @@ from bot.services.mandates import decisions
 from bot.services.people import Role
 from tests.harness.factories import make_user
 from tests.mandates.helpers import act, buttons, events, get_mandate, notices_after, outbox, submit
+from tests.mandates.work_steps import ABOUT
 
 # --- the secretary's decisions and the author's notices -------------------------------------
 
@@ -27,7 +28,8 @@ async def test_accept_tells_the_author_and_marks_the_first_answer(database, worl
     assert (saved.status, saved.first_answered_at) == ("accepted", clock.now())
     [notice] = await notices_after(database, before)
     assert notice.chat_id == world.author
-    assert notice.payload["text"] == "🛠 Ваш наказ № 20-03/2026/0001 принят в работу."
+    # The number, and which mandate it is for an author with several.
+    assert notice.payload["text"] == ("🛠 Ваш наказ № 20-03/2026/0001 принят в работу." + ABOUT)
     assert "Сергей" not in notice.payload["text"]  # the secretary's name stays private
     last = (await events(database, mandate.id))[-1]
     assert (last.action, last.from_status, last.to_status, last.actor_id, last.actor_role) == (
@@ -101,7 +103,7 @@ async def test_reject_needs_a_reason_and_tells_it(database, world, clock) -> Non
     [notice] = await notices_after(database, before)
     assert notice.chat_id == world.author
     assert notice.payload["text"] == (
-        "❌ Ваш наказ № 20-03/2026/0001 отклонён.\nПричина: Не в компетенции"
+        "❌ Ваш наказ № 20-03/2026/0001 отклонён." + ABOUT + "\nПричина: Не в компетенции"
     )
 
 
@@ -128,7 +130,7 @@ async def test_forward_names_the_authority(database, world, clock) -> None:
     [notice] = await notices_after(database, before)
     assert notice.payload["text"] == (
         "📨 Ваш наказ № 20-03/2026/0001 передан в орган власти: "
-        "Администрация Прикубанского округа.\n\nКомментарий: Письмо № 15"
+        "Администрация Прикубанского округа." + ABOUT + "\n\nКомментарий: Письмо № 15"
     )
     # The authority's answer comes later: a forwarded mandate can still be resolved.
     await act(

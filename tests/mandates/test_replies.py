@@ -18,6 +18,7 @@ from tests.mandates.helpers import (
     resolved,
     submit,
 )
+from tests.mandates.work_steps import ABOUT
 
 # --- clarification ---------------------------------------------------------------------------
 
@@ -111,7 +112,7 @@ async def test_a_good_rating_is_kept_and_told_once(database, world, clock) -> No
     [told] = await notices_after(database, before)
     assert (told.chat_id, told.payload["text"]) == (
         world.secretary,
-        "⭐ Автор наказа № 20-03/2026/0001 оценил результат: 5 из 5.",
+        "⭐ Автор наказа № 20-03/2026/0001 оценил результат: 5 из 5." + ABOUT,
     )
     with pytest.raises(DomainError) as again:
         await act(database, decisions.rate_mandate, world.author, mandate.id, 4, clock.now())
@@ -181,7 +182,9 @@ async def test_a_curators_comment_reaches_the_secretary_not_the_author(
     [told] = await notices_after(database, before)
     assert told.chat_id == world.secretary
     assert told.payload["text"] == (
-        "📝 Куратор оставил комментарий к наказу № 20-03/2026/0001:\n\nУскорьте, &lt;жалоба&gt;"
+        "📝 Куратор оставил комментарий к наказу № 20-03/2026/0001:"
+        + ABOUT
+        + "\n\nУскорьте, &lt;жалоба&gt;"
     )
     last = (await events(database, mandate.id))[-1]
     assert (last.action, last.actor_role, last.comment) == (

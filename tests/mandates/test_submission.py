@@ -113,9 +113,11 @@ async def test_submission_refused_changes_nothing(database, world, clock) -> Non
     with pytest.raises(InvalidInput) as error:
         await submit(database, world.author, clock.now(), text="Коротко")
     assert error.value.code == "mandate_text_too_short"
-    with pytest.raises(DomainError) as no_branch:
-        await submit(database, world.secretary, clock.now())
+    with pytest.raises(DomainError) as no_branch:  # an admin must say which branch
+        await submit(database, world.admin, clock.now())
     assert no_branch.value.code == "mandate_no_branch"
+    with pytest.raises(AccessDenied):  # a branch outside one's own and one's scope
+        await submit(database, world.secretary, clock.now(), branch_id=world.other_branch)
     await make_user(database, 800, branch_id=world.branch, consent=False)
     with pytest.raises(DomainError) as no_consent:
         await submit(database, 800, clock.now())
@@ -182,7 +184,7 @@ async def test_support_counts_once_and_tells_the_author(database, world, clock) 
     told = (await outbox(database))[before:]
     assert [m.chat_id for m in told] == [world.author]
     assert "Ваш наказ № 20-03/2026/0001 поддержал" in told[0].payload["text"]
-    assert "1 сторонник" in told[0].payload["text"]
+    assert "Всего поддержали: 1 человек." in told[0].payload["text"]
 
     with pytest.raises(DomainError) as own:
         await act(database, similarity.support_mandate, world.author, mandate.id, clock.now())

@@ -178,7 +178,7 @@ async def test_supporting_a_similar_mandate_instead_of_a_new_one(database, make_
     await to_summary(user, text="Третий месяц во дворе дома 12 на улице Мира не горят фонари")
     await user.click("Отправить")
     assert "уже есть похожие наказы" in user.last_text
-    assert "1. <b>№ 20-03/2026/0001</b> от 23.11.2026 · 👍 0 сторонников" in user.last_text
+    assert "1. <b>№ 20-03/2026/0001</b> от 23.11.2026 · 👍 поддержали: 0 человек" in user.last_text
     assert user.buttons() == [
         "👍 Поддержать № 20-03/2026/0001",
         "📨 Всё равно отправить новый",
@@ -189,7 +189,7 @@ async def test_supporting_a_similar_mandate_instead_of_a_new_one(database, make_
 
     await user.click("Поддержать")
     assert (
-        "Вы поддержали наказ № 20-03/2026/0001, теперь у него 1 сторонник"
+        "Вы поддержали наказ № 20-03/2026/0001, всего его поддержали: 1 человек"
         in (user.messages()[-2]["text"])
     )
     assert "Главное меню" in user.last_text
@@ -238,11 +238,13 @@ async def test_back_from_the_offer_to_the_summary(make_client, branch, dp):
 # --- who may, stale buttons, the menu midway, a restart --------------------------------------
 
 
-async def test_a_secretary_without_a_branch_cannot_submit(database, make_client, branch, dp):
+async def test_a_secretary_submits_to_the_branch_she_runs(database, make_client, branch, dp):
+    # Issue #8: she is a member of her branch, not told to ask for an invite.
     secretary = make_client(SECRETARY)
     await secretary.send("/mandate")
-    assert secretary.last_text.startswith("📝 Подавать наказы могут только члены")
-    assert (await fsm_state(dp, secretary))[0] is None
+    assert "Выберите категорию" in secretary.last_text
+    state, data = await fsm_state(dp, secretary)
+    assert (state, data["branch"]) == ("MandateForm:category", branch)
 
 
 async def test_without_consent_the_command_points_to_start(database, make_client, branch):

@@ -12,6 +12,7 @@ from bot.services.mandates import decisions
 from tests.harness.factories import make_user
 from tests.mandates.helpers import act, events, get_mandate, submit
 from tests.mandates.work_steps import (
+    ABOUT,
     VOTER_TEXT,
     accepted,
     last_alert,
@@ -62,7 +63,7 @@ async def test_secretary_sees_the_whole_card_with_photos_and_voter(
     assert "автор: Наказ подан" in card
     assert "Анна Автор" not in card  # the author's account is never shown
     assert shown_buttons(secretary) == [
-        "✅ Принять",
+        "✅ Принять в работу",
         "❓ Уточнить",
         "➡️ Передать",
         "✖️ Отклонить",
@@ -140,7 +141,7 @@ async def test_secretary_accepts_in_the_notice_and_the_author_is_told(
     assert "секретарь: Принят в работу" in secretary.last_text
     assert (await get_mandate(database, m.id)).status == "accepted"
     (told,) = await notices_to(database, w.author)
-    assert told.payload["text"] == f"🛠 Ваш наказ № {m.number} принят в работу."
+    assert told.payload["text"] == f"🛠 Ваш наказ № {m.number} принят в работу.{ABOUT}"
 
 
 async def test_double_tap_on_accept_is_refused_and_changes_nothing(
@@ -168,14 +169,14 @@ async def test_clarification_round_trip(world, database, make_client, clock):
     await press(secretary, "Уточнить")
     assert "Вопрос автору наказа" in secretary.last_text
     assert "Например:" in secretary.last_text
-    await secretary.send_sticker()  # not a text: explained, asked again
+    await secretary.send_sticker()  # not a text: explained, asked again, in the same message
     assert (
-        secretary.replies()[0]
-        == "Здесь нужен текст одним сообщением: стикер, фото или файл не подойдут."
+        "⚠️ Здесь нужен текст одним сообщением: стикер, фото или файл не подойдут."
+        in secretary.last_text
     )
     assert "Вопрос автору наказа" in secretary.last_text
     await secretary.send("Какой номер подъезда?")
-    assert "Вопрос по наказу" in secretary.replies()[0]
+    assert "✅ Вопрос по наказу" in secretary.last_text
     assert "Статус: <b>уточнение у автора</b>" in secretary.last_text
     assert "Вопрос автору:</b> Какой номер подъезда?" in secretary.last_text
 
@@ -187,17 +188,17 @@ async def test_clarification_round_trip(world, database, make_client, clock):
     # The author answers with the button in the notice.
     await author.click_data(notice_button(question, "Ответить"))
     assert "Ответ по наказу" in author.last_text
-    assert "Вопрос: Какой номер подъезда?" in author.last_text
+    assert "Вопрос к вам:</b> Какой номер подъезда?" in author.last_text
     await author.send("Подъезд <2>, этаж 5")
     assert (
-        author.replies()[0] == f"✅ Спасибо! Ответ по наказу № {mandate.number} передан секретарю."
+        f"✅ Спасибо! Ответ по наказу № {mandate.number} передан секретарю." in author.last_text
     )
     assert "Статус: <b>в работе</b>" in author.last_text
 
     assert (await get_mandate(database, mandate_id)).status == "accepted"  # back where it was
     answered = (await notices_to(database, w.secretary))[-1]
     assert answered.payload["text"] == (
-        f"💬 Автор наказа № {mandate.number} ответил на вопрос:\n\n"
+        f"💬 Автор наказа № {mandate.number} ответил на вопрос:{ABOUT}\n\n"
         "Подъезд &lt;2&gt;, этаж 5\n\nНаказ вернулся в статус «в работе»."
     )
     assert [e.action for e in await events(database, mandate_id)][-2:] == [
@@ -217,9 +218,9 @@ async def test_forward_asks_for_the_authority_then_an_optional_comment(
     await secretary.click_data(f"md:forward:{first.id}")
     assert "в какой орган власти" in secretary.last_text
     await secretary.send("Администрация округа")
-    assert "Без комментария" in secretary.buttons()[0]
-    await secretary.click("Без комментария")
-    assert secretary.replies()[0] == (
+    assert "Без комментария" in shown_buttons(secretary)[0]
+    await press(secretary, "Без комментария")
+    assert secretary.last_text.endswith(
         f"✅ Наказ № {first.number} передан: Администрация округа. Автор получит уведомление."
     )
     assert "Передан в: Администрация округа" in secretary.last_text
@@ -236,8 +237,9 @@ async def test_forward_asks_for_the_authority_then_an_optional_comment(
     assert (second_row.status, second_row.forwarded_to) == ("forwarded", "Департамент транспорта")
     told = [n.payload["text"] for n in await notices_to(database, w.author)]
     assert told == [
-        f"📨 Ваш наказ № {first.number} передан в орган власти: Администрация округа.",
+        f"📨 Ваш наказ № {first.number} передан в орган власти: Администрация округа.{ABOUT}",
         f"📨 Ваш наказ № {second.number} передан в орган власти: Департамент транспорта."
+        "\n<i>ЖКХ: «Яма на дороге у школы номер 4»</i>"
         "\n\nКомментарий: Ответ обещали через 30 дней",
     ]
 
@@ -253,20 +255,21 @@ async def test_reject_needs_a_reason_and_wrong_input_asks_again(
 
     for wrong in (secretary.send_sticker, secretary.send_photo):
         await wrong()
-        assert secretary.replies()[0].startswith("Здесь нужен текст")
+        assert "⚠️ Здесь нужен текст" in secretary.last_text
         assert "Отклонение наказа" in secretary.last_text
     await secretary.send("   ")
-    assert secretary.replies()[0] == "Текст пустой. Напишите хотя бы несколько слов."
+    assert "⚠️ Текст пустой. Напишите хотя бы несколько слов." in secretary.last_text
     await secretary.send("я" * 1001)
-    assert secretary.replies()[0] == "Слишком длинно: не больше 1000 символов."
+    assert "⚠️ Слишком длинно: не больше 1000 символов." in secretary.last_text
     assert (await get_mandate(database, m.id)).status == "new"
 
     await secretary.send("Вопрос в ведении управляющей компании")
-    assert secretary.replies()[0] == f"✅ Наказ № {m.number} отклонён. Автор получит причину."
+    assert secretary.last_text.endswith(f"✅ Наказ № {m.number} отклонён. Автор получит причину.")
     assert (await get_mandate(database, m.id)).status == "rejected"
     (told,) = await notices_to(database, w.author)
     assert told.payload["text"] == (
-        f"❌ Ваш наказ № {m.number} отклонён.\nПричина: Вопрос в ведении управляющей компании"
+        f"❌ Ваш наказ № {m.number} отклонён.{ABOUT}"
+        "\nПричина: Вопрос в ведении управляющей компании"
     )
 
     # Resolving a rejected one is refused before anything is asked.

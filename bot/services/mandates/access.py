@@ -3,7 +3,8 @@
 - author: reads their own mandates, answers a clarification, rates the result;
 - secretary: reads the mandates of the branch they run and does every secretary action
   (accept, ask, forward, resolve, reject);
-- curator: reads the mandates of the branches they curate and comments on them;
+- curator: reads the mandates of the branches they curate and comments on them; while a
+  branch has no secretary, its curators stand in and do every secretary action there;
 - admin: reads everything in their regions (an admin without regions: everywhere) and does
   every staff action (the secretary's and the curator's). Answering and rating stay the
   author's own: nobody answers for them;
@@ -48,10 +49,23 @@ def _admin_of(person: Person, region_id: int) -> bool:
     return person.is_admin and (not person.admin_regions or region_id in person.admin_regions)
 
 
+def stands_in(person: Person, branch_id: int, *, has_secretary: bool) -> bool:
+    """A curator of a branch without a secretary does the secretary's work there, so its
+    mandates are never left with nobody allowed to answer them."""
+    return not has_secretary and branch_id in person.curator_of
+
+
 def allowed(
-    person: Person, action: Action, *, branch_id: int, region_id: int, author_id: int
+    person: Person,
+    action: Action,
+    *,
+    branch_id: int,
+    region_id: int,
+    author_id: int,
+    has_secretary: bool = True,
 ) -> bool:
-    """Whether `person` may do `action` on a mandate of this branch, region and author."""
+    """Whether `person` may do `action` on a mandate of this branch, region and author.
+    `has_secretary`: whether the branch has one now (a curator stands in when not)."""
     is_author = person.id == author_id
     admin = _admin_of(person, region_id)
     if action == Action.READ:
@@ -59,7 +73,11 @@ def allowed(
             is_author or branch_id in person.secretary_of or branch_id in person.curator_of or admin
         )
     if action == Action.MANAGE:
-        return branch_id in person.secretary_of or admin
+        return (
+            branch_id in person.secretary_of
+            or admin
+            or stands_in(person, branch_id, has_secretary=has_secretary)
+        )
     if action == Action.COMMENT:
         return branch_id in person.curator_of or admin
     if action in (Action.ANSWER, Action.RATE):
@@ -70,15 +88,32 @@ def allowed(
 
 
 def require(
-    person: Person, action: Action, *, branch_id: int, region_id: int, author_id: int
+    person: Person,
+    action: Action,
+    *,
+    branch_id: int,
+    region_id: int,
+    author_id: int,
+    has_secretary: bool = True,
 ) -> ActorRole:
     """Refuse with AccessDenied, or return the capacity the person acts in."""
-    if not allowed(person, action, branch_id=branch_id, region_id=region_id, author_id=author_id):
+    if not allowed(
+        person,
+        action,
+        branch_id=branch_id,
+        region_id=region_id,
+        author_id=author_id,
+        has_secretary=has_secretary,
+    ):
         raise AccessDenied()
-    return acting_as(person, action, branch_id=branch_id, author_id=author_id)
+    return acting_as(
+        person, action, branch_id=branch_id, author_id=author_id, has_secretary=has_secretary
+    )
 
 
-def acting_as(person: Person, action: Action, *, branch_id: int, author_id: int) -> ActorRole:
+def acting_as(
+    person: Person, action: Action, *, branch_id: int, author_id: int, has_secretary: bool = True
+) -> ActorRole:
     if action in (Action.ANSWER, Action.RATE):
         return ActorRole.AUTHOR
     if action == Action.SUPPORT:
@@ -86,7 +121,12 @@ def acting_as(person: Person, action: Action, *, branch_id: int, author_id: int)
     if action == Action.COMMENT:
         return ActorRole.CURATOR if branch_id in person.curator_of else ActorRole.ADMIN
     if action == Action.MANAGE:
-        return ActorRole.SECRETARY if branch_id in person.secretary_of else ActorRole.ADMIN
+        if branch_id in person.secretary_of:
+            return ActorRole.SECRETARY
+        # A curator standing in for a missing secretary acts, and is shown, as a curator.
+        if stands_in(person, branch_id, has_secretary=has_secretary):
+            return ActorRole.CURATOR
+        return ActorRole.ADMIN
     # Reading: the most specific capacity, so a card shows the author their own view.
     if person.id == author_id:
         return ActorRole.AUTHOR
@@ -95,6 +135,12 @@ def acting_as(person: Person, action: Action, *, branch_id: int, author_id: int)
     if branch_id in person.curator_of:
         return ActorRole.CURATOR
     return ActorRole.ADMIN
+
+
+def may_submit_to(person: Person, branch_id: int, region_id: int) -> bool:
+    """Whether the person may submit a mandate to the branch: their own as its member, or
+    one they work with as secretary, curator or admin."""
+    return branch_id == person.branch_id or may_see_branch(person, branch_id, region_id)
 
 
 def is_staff(person: Person) -> bool:

@@ -13,7 +13,7 @@ from bot.services.mandates.access import Action, ActorRole, acting_as, may_see_b
 from bot.services.mandates.lifecycle import MandateStatus, available_actions, is_overdue
 from bot.services.mandates.records import load_mandate
 from bot.services.people import Person
-from storage.models import MandateEvent, MandatePhoto
+from storage.models import MandateCardMessage, MandateEvent, MandatePhoto
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,7 @@ class MandateCard:
     viewer: ActorRole
     actions: frozenset[str]
     question: str | None
+    has_secretary: bool
     attachments: tuple[Attachment, ...] = ()  # photos and voice messages, in order
 
 
@@ -80,7 +81,9 @@ async def mandate_card(
 ) -> MandateCard:
     """One mandate with its photos and history, for whoever may read it.
     Errors: `mandate_not_found`, AccessDenied."""
-    m, region_id, timezone, branch_number, branch_name = await load_mandate(session, mandate_id)
+    loaded = await load_mandate(session, mandate_id)
+    m, region_id, timezone = loaded.mandate, loaded.region_id, loaded.timezone
+    branch_number, branch_name = loaded.branch_number, loaded.branch_name
     require(person, Action.READ, branch_id=m.branch_id, region_id=region_id, author_id=m.author_id)
     viewer = acting_as(person, Action.READ, branch_id=m.branch_id, author_id=m.author_id)
     staff_view = may_see_branch(person, m.branch_id, region_id)
@@ -139,7 +142,53 @@ async def mandate_card(
         photos=photos,
         history=history,
         viewer=viewer,
-        actions=available_actions(person, m, region_id),
+        actions=available_actions(person, m, region_id, has_secretary=loaded.has_secretary),
+        has_secretary=loaded.has_secretary,
         question=question,
         attachments=attachments,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CardPlace:
+    """Where a mandate's card is in a chat, and whether its photos were sent there."""
+
+    message_id: int
+    album_sent: bool
+
+
+async def card_place(session: AsyncSession, mandate_id: int, chat_id: int) -> CardPlace | None:
+    row = await session.get(MandateCardMessage, (mandate_id, chat_id))
+    return CardPlace(row.message_id, row.album_sent) if row else None
+
+
+async def remember_card(
+    session: AsyncSession,
+    mandate_id: int,
+    chat_id: int,
+    message_id: int,
+    now: datetime,
+    *,
+    album_sent: bool = False,
+) -> int | None:
+    """The card of the mandate is now message `message_id` of the chat (one card per
+    mandate per chat). Returns the message that showed it before, if another: the caller
+    takes its buttons away, so only the newest copy acts. `album_sent` only ever turns on."""
+    row = await session.get(MandateCardMessage, (mandate_id, chat_id))
+    if row is None:
+        session.add(
+            MandateCardMessage(
+                mandate_id=mandate_id,
+                chat_id=chat_id,
+                message_id=message_id,
+                album_sent=album_sent,
+                updated_at=now,
+            )
+        )
+        await session.flush()
+        return None
+    before = row.message_id
+    row.message_id, row.updated_at = message_id, now
+    row.album_sent = row.album_sent or album_sent
+    await session.flush()
+    return before if before != message_id else None

@@ -74,10 +74,14 @@ def is_overdue(mandate: Mandate, now: datetime) -> bool:
     return mandate.first_answered_at is None and now >= mandate.due_at
 
 
-def available_actions(person: Person, mandate: Mandate, region_id: int) -> frozenset[str]:
+def available_actions(
+    person: Person, mandate: Mandate, region_id: int, *, has_secretary: bool = True
+) -> frozenset[str]:
     """What the person may do with the mandate now, to show only the buttons that work:
     "accept", "resolve", "reject", "forward", "ask", "answer", "rate", "comment",
-    "support". The services check again when the button is pressed."""
+    "support". A comment is a remark for the secretary, so a branch without one offers
+    none (its curators act on the mandate themselves). The services check again when the
+    button is pressed."""
 
     def may(action: Action) -> bool:
         return allowed(
@@ -86,6 +90,7 @@ def available_actions(person: Person, mandate: Mandate, region_id: int) -> froze
             branch_id=mandate.branch_id,
             region_id=region_id,
             author_id=mandate.author_id,
+            has_secretary=has_secretary,
         )
 
     found: set[str] = set()
@@ -95,7 +100,7 @@ def available_actions(person: Person, mandate: Mandate, region_id: int) -> froze
         found.add("answer")
     if may(Action.RATE) and mandate.status == S.RESOLVED and mandate.rated_at is None:
         found.add("rate")
-    if may(Action.COMMENT):
+    if may(Action.COMMENT) and has_secretary:
         found.add("comment")
     if may(Action.SUPPORT) and mandate.status in UNFINISHED_STATUSES:
         found.add("support")
@@ -121,6 +126,9 @@ async def check_action(
     `transition_not_allowed`; the action itself checks again when it runs."""
     loaded = await load_mandate(session, mandate_id)
     require_for(person, _ACTION_RULE[action], loaded)
-    if action not in available_actions(person, loaded.mandate, loaded.region_id):
+    possible = available_actions(
+        person, loaded.mandate, loaded.region_id, has_secretary=loaded.has_secretary
+    )
+    if action not in possible:
         raise not_allowed(loaded.mandate)
     return loaded.mandate

@@ -23,6 +23,7 @@ neither side learns the other's Telegram account.
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 from bot.services.mandates.draft import category_name
 from bot.services.mandates.place import map_url, place_line
@@ -56,6 +57,34 @@ def _number(mandate: Mandate) -> str:
     return html.escape(mandate.number)
 
 
+ABOUT_CHARS = 60
+
+
+def first_words(text: str, limit: int = ABOUT_CHARS) -> str:
+    """The start of a text, cut at a word, raw (escape it for HTML)."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0] or flat[:limit]
+    return cut.rstrip(" ,.;:—-") + "…"
+
+
+def about(mandate: Mandate) -> str:
+    """Which mandate a notice is about, for a person with several: the category and the
+    first words, under the number."""
+    return t(
+        "mandates.notice.about",
+        category=html.escape(category_name(mandate.category)),
+        words=html.escape(first_words(mandate.text)),
+    )
+
+
+def _headed(text: str, mandate: Mandate) -> str:
+    """The notice's first line, what the mandate is about, then the rest."""
+    first, _, rest = text.partition("\n")
+    return "\n".join(part for part in (first, about(mandate), rest) if part)
+
+
 def _with_comment(text: str, comment: str | None) -> str:
     if not comment:
         return text
@@ -66,12 +95,38 @@ def _with_comment(text: str, comment: str | None) -> str:
 
 
 def new_mandate(
-    chat_id: int, mandate: Mandate, photo_count: int, last_day: str, *, voices: int = 0
+    chat_id: int,
+    mandate: Mandate,
+    photo_count: int,
+    last_day: str,
+    *,
+    standing_in: bool = False,
+    no_secretary: tuple[str, str, int] | None = None,
+    voices: int = 0,
 ) -> Notice:
     """A new mandate for a secretary: what it is about and the deadline, with buttons to
     open, accept or ask, and one to the map when the author shared a location.
-    `last_day` is the last day to answer, already formatted."""
-    lines = [
+    `last_day` is the last day to answer, already formatted.
+
+    `standing_in`: to a curator of a branch without a secretary, who answers it;
+    `no_secretary`: (branch number, name, how many curators) to an admin, told the branch
+    has no secretary."""
+    lines = []
+    if no_secretary is not None:
+        branch, name, curators = no_secretary
+        key = "no_secretary_curators" if curators else "no_secretary_alone"
+        lines += [
+            t(
+                f"mandates.notice.{key}",
+                branch=html.escape(branch),
+                name=html.escape(name),
+                curators=plural(curators, "plural.curator"),
+            ),
+            "",
+        ]
+    elif standing_in:
+        lines += [t("mandates.notice.standing_in"), ""]
+    lines += [
         t(
             "mandates.notice.new_mandate",
             number=_number(mandate),
@@ -93,8 +148,8 @@ def new_mandate(
     buttons = [
         [Button(t("mandates.button.open"), mandate_cb("open", mandate.id))],
         [
-            Button(t("mandates.button.accept"), mandate_cb("accept", mandate.id)),
-            Button(t("mandates.button.ask"), mandate_cb("ask", mandate.id)),
+            Button(t("mandate_work.button.accept"), mandate_cb("accept", mandate.id)),
+            Button(t("mandate_work.button.ask"), mandate_cb("ask", mandate.id)),
         ],
     ]
     if mandate.latitude is not None and mandate.longitude is not None:
@@ -110,12 +165,14 @@ def clarification_answered(chat_id: int, mandate: Mandate, answer: str) -> Notic
         answer=html.escape(answer),
         status=status_name(mandate.status),
     )
+    text = _headed(text, mandate)
     return Notice(chat_id, text, buttons=_open_button(mandate.id))
 
 
 def commented(chat_id: int, mandate: Mandate, comment: str, *, by_curator: bool) -> Notice:
     key = "commented_curator" if by_curator else "commented_admin"
     text = t(f"mandates.notice.{key}", number=_number(mandate), comment=html.escape(comment))
+    text = _headed(text, mandate)
     return Notice(chat_id, text, buttons=_open_button(mandate.id))
 
 
@@ -126,6 +183,7 @@ def rated(chat_id: int, mandate: Mandate, rating: int | None, reopened: bool) ->
         text = t("mandates.notice.reopened_no", number=_number(mandate))
     else:
         text = t("mandates.notice.reopened_rating", number=_number(mandate), rating=rating)
+    text = _headed(text, mandate)
     return Notice(chat_id, text, buttons=_open_button(mandate.id))
 
 
@@ -136,7 +194,13 @@ def status_changed(mandate: Mandate, comment: str | None) -> Notice:
     """The author told of a secretary's decision, in plain Russian, with the comment.
 
     `resolved` also asks «Удалось решить вопрос?» with 1–5 and «Нет» buttons;
-    `clarification` carries the question and an «Ответить» button."""
+    `clarification` carries the question and an «Ответить» button. Every one says under
+    its first line what the mandate is about (`about`), for an author with several."""
+    notice = _status_changed(mandate, comment)
+    return replace(notice, text=_headed(notice.text, mandate))
+
+
+def _status_changed(mandate: Mandate, comment: str | None) -> Notice:
     number = _number(mandate)
     status = mandate.status
     if status == "accepted":
@@ -171,4 +235,5 @@ def supported(mandate: Mandate) -> Notice:
         number=_number(mandate),
         supporters=plural(mandate.supporters, "plural.supporter"),
     )
+    text = _headed(text, mandate)
     return Notice(mandate.author_id, text, buttons=_open_button(mandate.id))

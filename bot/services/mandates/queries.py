@@ -9,6 +9,8 @@ Results are plain dataclasses, safe to use after the session is closed.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -139,16 +141,21 @@ async def inbox(
     now: datetime,
     *,
     branch_id: int | None = None,
+    status: str | None = None,
     page: int = 1,
     per_page: int = 10,
 ) -> Page[MandateSummary]:
     """Open mandates (new, accepted, clarification) of the branches the person works with
-    (secretary, curator, admin), overdue first, then oldest first. `branch_id` narrows it
-    to one of them. Errors: AccessDenied (a member only, or a branch outside the scope),
-    `branch_not_found`."""
+    (secretary, curator, admin), overdue first, then oldest first; with `status`, those
+    in it instead (a closed one is found this way). `branch_id` narrows it to one of the
+    branches. Errors: AccessDenied (a member only, or a branch outside the scope),
+    `branch_not_found`, `mandate_status_unknown`."""
+    if status is not None and status not in MandateStatus.__members__.values():
+        raise InvalidInput("mandate_status_unknown")
+    wanted = [status] if status is not None else sorted(OPEN_STATUSES)
     condition = and_(
         await _branch_filter(session, person, branch_id),
-        Mandate.status.in_(sorted(OPEN_STATUSES)),
+        Mandate.status.in_(wanted),
     )
     overdue_first = case((_overdue(now), 0), else_=1)
     order = [overdue_first, Mandate.created_at, Mandate.id]
@@ -188,3 +195,34 @@ async def staff_branches(session: AsyncSession, person: Person) -> list[BranchOp
             condition = condition | Branch.region_id.in_(sorted(person.admin_regions))
         query = query.where(condition)
     return [BranchOption(*row) for row in (await session.execute(query)).all()]
+
+
+# A mandate's number as people write it: «20-03/2026/0015», «№ 20-03/2026/15», «23:7/2026/1».
+NUMBER_PATTERN = r"^\s*№?\s*([^\s/]{1,32})\s*/\s*(\d{4})\s*/\s*(\d{1,6})\s*$"
+_NUMBER = re.compile(NUMBER_PATTERN)
+
+
+def parse_number(text: str) -> str | None:
+    """The mandate number in `text` as it is stored (the sequence with four digits), or
+    None when the text is not one."""
+    match = _NUMBER.match(text)
+    if match is None:
+        return None
+    branch, year, sequence = match.groups()
+    return f"{branch}/{year}/{int(sequence):04d}"
+
+
+async def find_by_number(session: AsyncSession, person: Person, text: str) -> int:
+    """The id of the mandate with this number, among those the person may read (their
+    own, or in their staff scope). Errors: `mandate_number_invalid`; `mandate_not_found`
+    for one they may not see too, so a search tells nothing about others' mandates."""
+    number = parse_number(text)
+    if number is None:
+        raise InvalidInput("mandate_number_invalid")
+    scope = Mandate.author_id == person.id
+    if is_staff(person):
+        scope = scope | staff_scope(person)
+    found = await session.scalar(select(Mandate.id).where(Mandate.number == number, scope))
+    if found is None:
+        raise NotFound("mandate_not_found_number", number=html.escape(number))
+    return found

@@ -10,14 +10,15 @@ import html
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Exists, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.services.errors import DomainError, NotFound
 from bot.services.mandates import notices
 from bot.services.mandates.access import Action, ActorRole, require
-from bot.services.people import Person, curators_of, secretaries_of
-from storage.models import Branch, Mandate, MandateEvent, Region
+from bot.services.people import Person, Role, curators_of, secretaries_of
+from storage.models import Branch, Mandate, MandateEvent, Region, RoleAssignment
 from storage.statements import rows_changed
 
 
@@ -29,13 +30,28 @@ class LoadedMandate(NamedTuple):
     timezone: str
     branch_number: str
     branch_name: str
+    has_secretary: bool  # the branch has one now; if not, its curators stand in
+
+
+def has_secretary_clause(branch_id: ColumnElement[int] | InstrumentedAttribute[int]) -> Exists:
+    """SQL: the branch has a secretary now."""
+    return exists().where(
+        RoleAssignment.role == Role.SECRETARY, RoleAssignment.branch_id == branch_id
+    )
 
 
 async def load_mandate(session: AsyncSession, mandate_id: int) -> LoadedMandate:
     """Errors: `NotFound("mandate_not_found")`. Access is the caller's to check."""
     row = (
         await session.execute(
-            select(Mandate, Branch.region_id, Region.timezone, Branch.number, Branch.name)
+            select(
+                Mandate,
+                Branch.region_id,
+                Region.timezone,
+                Branch.number,
+                Branch.name,
+                has_secretary_clause(Mandate.branch_id),
+            )
             .join(Branch, Branch.id == Mandate.branch_id)
             .join(Region, Region.id == Branch.region_id)
             .where(Mandate.id == mandate_id)
@@ -43,13 +59,19 @@ async def load_mandate(session: AsyncSession, mandate_id: int) -> LoadedMandate:
     ).one_or_none()
     if row is None:
         raise NotFound("mandate_not_found")
-    return LoadedMandate(*row)
+    m, region_id, timezone, number, name, has_secretary = row
+    return LoadedMandate(m, region_id, timezone, number, name, bool(has_secretary))
 
 
 def require_for(person: Person, action: Action, loaded: LoadedMandate) -> ActorRole:
     m = loaded.mandate
     return require(
-        person, action, branch_id=m.branch_id, region_id=loaded.region_id, author_id=m.author_id
+        person,
+        action,
+        branch_id=m.branch_id,
+        region_id=loaded.region_id,
+        author_id=m.author_id,
+        has_secretary=loaded.has_secretary,
     )
 
 
@@ -99,6 +121,32 @@ def new_event(
         rating=rating,
         created_at=now,
     )
+
+
+async def admins_of_region(
+    session: AsyncSession, region_id: int, admin_ids: frozenset[int] = frozenset()
+) -> list[int]:
+    """Admins who may act in the region: those of the region, those of everything (an
+    unscoped assignment) and `ADMIN_IDS` (settings), in that order, each once."""
+    rows = await session.scalars(
+        select(RoleAssignment.user_id)
+        .where(
+            RoleAssignment.role == Role.ADMIN,
+            (RoleAssignment.region_id == region_id) | RoleAssignment.region_id.is_(None),
+        )
+        .order_by(RoleAssignment.region_id.is_(None), RoleAssignment.user_id)
+    )
+    return list(dict.fromkeys([*rows, *sorted(admin_ids)]))
+
+
+async def who_answers(session: AsyncSession, branch_id: int) -> ActorRole:
+    """Who answers the branch's mandates now: its secretary; while it has none, its
+    curators; with neither, the admins of its region."""
+    if await secretaries_of(session, branch_id):
+        return ActorRole.SECRETARY
+    if await curators_of(session, branch_id):
+        return ActorRole.CURATOR
+    return ActorRole.ADMIN
 
 
 async def staff_chats(session: AsyncSession, branch_id: int, *also: int | None) -> list[int]:

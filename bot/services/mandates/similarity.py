@@ -84,12 +84,19 @@ def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 async def find_similar(
-    session: AsyncSession, person: Person, draft: MandateDraft, now: datetime
+    session: AsyncSession,
+    person: Person,
+    draft: MandateDraft,
+    now: datetime,
+    branch_id: int | None = None,
 ) -> list[SimilarMandate]:
     """Up to 3 unfinished mandates of the person's branch and the draft's category from the
     last 30 days whose text (and address) is close to the draft's, best first. The person's
-    own mandates are left out: they can't support themselves."""
+    own mandates are left out: they can't support themselves. A draft for another branch
+    (`branch_id`, staff submitting there) gets none: only its members may support."""
     if person.branch_id is None or not draft.category or not draft.text:
+        return []
+    if branch_id is not None and branch_id != person.branch_id:
         return []
     mine = _tokens(draft.text, draft.address)
     rows = (
