@@ -29,7 +29,7 @@ from bot.services.people import Person
 from bot.texts import t
 from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb, PickCb
 from handlers.common import show_menu
-from handlers.filters import Onboarded, reads_only
+from handlers.filters import Onboarded
 from handlers.mandates import card_view, list_view, submit_branch
 from handlers.mandates.card import (
     accept,
@@ -279,9 +279,7 @@ def create_router() -> Router:
     # A number sent alone opens that mandate (/mandate <number> is in `submit`).
     router.message.register(find_number, StateFilter(None), F.text.regexp(NUMBER_PATTERN))
 
-    router.callback_query.register(
-        open_card, MandateCb.filter(F.action == "open"), flags=reads_only()
-    )
+    router.callback_query.register(open_card, MandateCb.filter(F.action == "open"))
     router.callback_query.register(to_menu, MandateCb.filter(F.action == "menu"))
     router.callback_query.register(accept, MandateCb.filter(F.action == "accept"))
     router.callback_query.register(
