@@ -22,7 +22,7 @@ from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
 from bot.services.due_work import DueWorkRegistry, DueWorkRunner
 from bot.telegram_session import BotApiSession
 from handlers import build_routers
-from handlers.menus import set_default_commands
+from handlers.menus import KeyboardMemory, set_default_commands
 from storage import handled_updates
 from storage.db import Database
 from storage.fsm import DatabaseStorage
@@ -38,6 +38,7 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         session = BotApiSession()
         if settings.telegram_api_base:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
+    session.middleware(KeyboardMemory())  # so a menu is re-sent only when its keyboard changes
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

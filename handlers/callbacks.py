@@ -25,6 +25,12 @@ class ConsentCb(CallbackData, prefix="cs"):
     accept: bool
 
 
+class WithdrawCb(CallbackData, prefix="csw"):
+    """The answer to «Отозвать согласие?»: withdraw (True) or keep it (False)."""
+
+    confirm: bool
+
+
 class PickCb(CallbackData, prefix="pk"):
     """One step of the region → local branch → primary branch picker.
 

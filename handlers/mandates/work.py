@@ -29,7 +29,7 @@ from bot.services.mandates.draft import AUTHORITY_MAX, NOTE_MAX, validate_note
 from bot.services.people import Person
 from bot.texts import t
 from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb
-from handlers.common import show_menu
+from handlers.common import open_menu
 from handlers.filters import Onboarded
 from handlers.mandates import list_view
 from handlers.mandates.card import accept, ask_rating, load_card, open_card, rate, refuse
@@ -58,7 +58,7 @@ async def to_menu(
 ) -> None:
     await leave_work(state)
     await query.answer()
-    await show_menu(message, person, bot)
+    await open_menu(message, person, bot)  # asked for with «🏠 В меню»: always shown
 
 
 async def start_text_action(

@@ -25,7 +25,7 @@ async def _count(database, model):
 async def test_admin_from_settings_loads_the_structure_by_sending_a_file(database, make_client):
     admin = make_client(ADMIN_ID)
     await admin.send("/start")
-    await admin.click("Согласен")
+    await admin.click("Даю согласие")
     assert "🛠 Администрирование" in admin.keyboard()
 
     await admin.send("🛠 Администрирование")
