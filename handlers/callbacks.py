@@ -45,7 +45,7 @@ class PickCb(CallbackData, prefix="pk"):
 
 
 class AdminCb(CallbackData, prefix="adm"):
-    action: Literal["csv", "invite", "role"]
+    action: Literal["csv", "template", "invite", "role"]
     role: Literal["", "member", "secretary", "curator"] = ""  # with "role"
 
 
