@@ -48,14 +48,13 @@ async def accept_invite(
         redeemed = await invites.redeem_invite(session, token, user_id, now)
     except DomainError as error:
         maker = error.params.get("created_by")
-        told = error.code == "invite_used" and isinstance(maker, int) and maker != user_id
-        if told:
+        error.params["told"] = False
+        if error.code == "invite_used" and isinstance(maker, int) and maker != user_id:
             invite = await session.get(Invite, token)
             assert invite is not None  # refused as used: it exists
-            assert isinstance(maker, int)
             role, branch_ids = Role(invite.role), [b.branch_id for b in invite.branches]
             await _tell_maker(session, maker, "reuse", user_id, role, branch_ids, now)
-        error.params["told"] = told
+            error.params["told"] = True
         raise
     if redeemed.role == Role.MEMBER and redeemed.changed:
         branch = await session.get(Branch, redeemed.branch_ids[0])
