@@ -29,7 +29,7 @@ from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
 from bot.services.due_work import DueWorkRegistry, DueWorkRunner
 from bot.telegram_session import BotApiSession
 from handlers import build_routers
-from handlers.menus import set_default_commands
+from handlers.menus import KeyboardMemory, set_default_commands
 from storage import handled_updates
 from storage.db import Database
 from storage.fsm import DatabaseStorage
@@ -49,6 +49,8 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     # database lock is held while Telegram answers (bot/middlewares.py).
     if not any(isinstance(m, SettleBeforeRequest) for m in session.middleware):
         session.middleware(SettleBeforeRequest())
+    if not any(isinstance(m, KeyboardMemory) for m in session.middleware):
+        session.middleware(KeyboardMemory())  # a menu is re-sent only when its keyboard changes
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

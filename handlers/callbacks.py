@@ -25,6 +25,12 @@ class ConsentCb(CallbackData, prefix="cs"):
     accept: bool
 
 
+class WithdrawCb(CallbackData, prefix="csw"):
+    """The answer to «Отозвать согласие?»: withdraw (True) or keep it (False)."""
+
+    confirm: bool
+
+
 class PickCb(CallbackData, prefix="pk"):
     """One step of the region → local branch → primary branch picker.
 
@@ -39,7 +45,7 @@ class PickCb(CallbackData, prefix="pk"):
 
 
 class AdminCb(CallbackData, prefix="adm"):
-    action: Literal["csv", "invite", "role"]
+    action: Literal["csv", "template", "invite", "role"]
     role: Literal["", "member", "secretary", "curator"] = ""  # with "role"
 
 

@@ -7,6 +7,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.services.people import Person
 from bot.texts import t
+from handlers.common import onboarding_hint
 from handlers.menus import menu_keyboard
 
 
@@ -19,7 +20,7 @@ async def unknown_input(message: Message, person: Person | None = None) -> None:
     if message.chat.type != "private":
         return
     if person is None or not person.onboarded:
-        await message.answer(t("common.need_onboarding"))
+        await message.answer(onboarding_hint(person))
         return
     await message.answer(t("common.unknown_input"), reply_markup=menu_keyboard(person))
 

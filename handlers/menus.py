@@ -1,18 +1,30 @@
-"""The main menu (a reply keyboard) and the command list, both shaped by a person's roles."""
+"""The main menu (a reply keyboard) and the command list, both shaped by a person's roles.
+
+Both are sent only when they change: the command list on the person's next menu after
+their roles changed, the keyboard when it differs from the last one this bot sent them
+(`KeyboardMemory` sees every reply keyboard that goes out, a flow's own included)."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
 )
 from cachetools import LRUCache
 
@@ -54,12 +66,65 @@ def menu_keyboard(person: Person) -> ReplyKeyboardMarkup:
     )
 
 
+def person_keyboard(person: Person) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """The keyboard this person should have: the menu once onboarded, none before (or after
+    consent was withdrawn, when its buttons would not work)."""
+    return menu_keyboard(person) if person.onboarded else ReplyKeyboardRemove()
+
+
 def menu_text(person: Person) -> str:
+    if not person.consent_given:
+        return t("common.menu_no_consent")
     if not person.roles:
         return t("common.menu_no_roles")
-    names = [t(f"common.role.{role}") for role in ROLE_ORDER if role in person.roles]
-    line = "common.role_line" if len(names) == 1 else "common.roles_line"
-    return t("common.menu", roles=t(line, roles=", ".join(names)))
+    roles = [t(f"common.role.{role}") for role in ROLE_ORDER if role in person.roles]
+    line = t("common.role_line" if len(roles) == 1 else "common.roles_line", roles=", ".join(roles))
+    return t("common.menu", roles=line)
+
+
+Keyboard = tuple[tuple[str, ...], ...]  # a reply keyboard's labels by row; () for none
+
+
+def _labels(markup: ReplyKeyboardMarkup | ReplyKeyboardRemove) -> Keyboard:
+    if isinstance(markup, ReplyKeyboardRemove):
+        return ()
+    return tuple(tuple(button.text for button in row) for row in markup.keyboard)
+
+
+def keyboard_changed(
+    bot: Bot, chat_id: int, markup: ReplyKeyboardMarkup | ReplyKeyboardRemove
+) -> bool:
+    """Whether `markup` differs from the keyboard this bot last sent to the chat (unknown
+    after a restart, or without `KeyboardMemory`: then it is sent once more)."""
+    for middleware in bot.session.middleware:
+        if isinstance(middleware, KeyboardMemory):
+            return middleware.sent.get(chat_id) != _labels(markup)
+    return True
+
+
+class KeyboardMemory(BaseRequestMiddleware):
+    """Remembers the last reply keyboard each chat got through this Bot API session,
+    whoever sent it: the menu, a flow's own (the location button) or its removal. It
+    lives on the session, one per bot (Bot objects with one token compare equal, so they
+    cannot key a table)."""
+
+    def __init__(self) -> None:
+        self.sent: LRUCache[int, Keyboard] = LRUCache(maxsize=100_000)
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        response = await make_request(bot, method)
+        markup: Any = getattr(method, "reply_markup", None)
+        chat_id = getattr(method, "chat_id", None)
+        if isinstance(markup, ReplyKeyboardMarkup | ReplyKeyboardRemove) and isinstance(
+            chat_id, int
+        ):
+            self.sent[chat_id] = _labels(markup)
+        return response
 
 
 def commands_for(person: Person | None) -> list[BotCommand]:

@@ -92,6 +92,23 @@ async def test_import_structure_prints_what_it_added_and_then_that_nothing_chang
     assert query(db_file, "select count(*) from branches") == [(9,)]
 
 
+async def test_import_structure_reads_an_excel_file_as_the_bot_does(db_file, tmp_path, capsys):
+    import csv
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in csv.reader(EXAMPLE.read_text(encoding="utf-8").splitlines()):
+        workbook.active.append(row)
+    path = tmp_path / "structure.xlsx"
+    workbook.save(path)
+
+    code, out, _ = await run(capsys, "import-structure", str(path))
+    assert code == 0
+    assert "Первичные отделения: добавлено 9, обновлено 0." in out
+    assert query(db_file, "select count(*) from branches") == [(9,)]
+
+
 async def test_a_bad_file_prints_each_line_and_reason_and_imports_nothing(
     db_file, tmp_path, capsys
 ):
@@ -123,6 +140,7 @@ async def test_a_missing_or_non_utf8_file_is_one_line(db_file, tmp_path, capsys)
     code, _, err = await run(capsys, "import-structure", str(cp1251))
     assert code == 1
     assert "не в кодировке UTF-8" in err
+    assert "«CSV UTF-8 (разделитель — запятая)»" in err  # the hint the bot gives too
     assert len(err.strip().splitlines()) == 1
 
 

@@ -1,4 +1,5 @@
-"""A person's «/» command list is sent when it changes, not with every menu."""
+"""A person's «/» command list and menu keyboard are sent when they change, not with every
+menu or at the end of every flow."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from aiogram.types import BotCommandScopeChat
 
 from bot.services.people import Role, grant_role
 from tests.harness.factories import NOW, make_branch, make_user
+from tests.mandates.submit_steps import submit
 
 
 def _lists_for(recording, chat_id: int) -> list[list[str]]:
@@ -36,3 +38,27 @@ async def test_the_command_list_is_sent_once_and_again_when_roles_change(
     first, second = _lists_for(recording, 520)
     assert "inbox" not in first
     assert "inbox" in second
+
+
+async def test_a_finished_flow_posts_the_menu_only_when_the_keyboard_changes(
+    database, make_client, recording
+):
+    branch = await make_branch(database)
+    await make_user(database, 521, branch_id=branch)
+    member = make_client(521)
+    await member.send("/menu")
+    assert "Главное меню" in member.last_text  # asked for: always posted
+
+    await submit(member)
+    assert member.replies() == [member.replies()[0]]  # the mandate's number, edited in place
+    assert "Наказ отправлен" in member.last_text
+    assert not any("Главное меню" in m["text"] for m in member.messages()[-2:])
+
+    async with database.transaction() as session:  # an admin made her the secretary
+        await grant_role(session, 521, Role.SECRETARY, NOW, branch_id=branch)
+    await member.send("/mandate")
+    await member.send("/cancel")
+    assert member.replies() == ["Отменено. Вы в главном меню."]
+    assert "📥 Входящие наказы" in member.keyboard()  # her keyboard got its new button
+    await member.send("/cancel")
+    assert recording.requests[-1].reply_markup is None  # and is not sent again

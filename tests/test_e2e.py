@@ -79,10 +79,10 @@ async def test_a_newcomer_goes_from_start_to_the_member_menu_over_http(
             await api.push_message(NEWCOMER, "/start")
             await api.wait_for(_to(NEWCOMER, "sendMessage", "Здравствуйте"))
             consent = await api.wait_for(_to(NEWCOMER, "sendMessage", "Согласие на обработку"))
-            assert consent.keyboard_labels() == ["✅ Согласен", "❌ Не согласен"]
+            assert consent.keyboard_labels() == ["✅ Даю согласие", "Не даю"]
 
             mark = len(api.calls)
-            await api.click(NEWCOMER, "✅ Согласен")
+            await api.click(NEWCOMER, "✅ Даю согласие")
             await api.wait_for(_to(NEWCOMER, "editMessageText", "Согласие сохранено"), since=mark)
             await api.wait_for(_to(NEWCOMER, "sendMessage", "Выберите регион"), since=mark)
 
@@ -102,7 +102,8 @@ async def test_a_newcomer_goes_from_start_to_the_member_menu_over_http(
             assert len(api.calls_of("answerCallbackQuery")) == 4
 
             # The secretary hears about it through the outbox sender running in background.
-            notice = await api.wait_for(_to(SECRETARY, "sendMessage", "вступил новый участник"))
+            new_member = _to(SECRETARY, "sendMessage", "Новый член первичного отделения")
+            notice = await api.wait_for(new_member)
             assert "№20-03" in (notice.text or "")
         finally:
             await dp.stop_polling()

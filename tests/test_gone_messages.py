@@ -61,7 +61,7 @@ async def test_the_onboarding_picker_on_a_gone_message(database, make_client, ca
     await make_user(database, 900, roles={Role.SECRETARY: [branch_id]})
     user = make_client(502, "Мария")
     await user.send("/start")
-    await user.click("Согласен")
+    await user.click("Даю согласие")
     await user.click("Краснодарский край")
     await user.click("Краснодарское местное отделение")
     picked = PickCb(purpose="join", level="br", id=branch_id).pack()

@@ -101,6 +101,7 @@ async def test_an_odd_message_is_answered_and_changes_nothing(
         assert after == state
         assert after_data["draft"]["voices"] == ["v"]
         return
+
     # A question asked again is a new message under the odd one: only its id (`asked`) moves.
     def kept(d: dict) -> dict:
         return {k: v for k, v in d.items() if k != "asked"}

@@ -27,7 +27,7 @@ async def test_a_conversation_started_before_a_restart_is_finished_after_it(sett
     first_dp = build_dispatcher(settings, first_db, clock=clock, start_background=False)
     first = BotClient(first_dp, build_bot(settings, RecordingSession()), 600)
     await first.send("/start")
-    await first.click("Согласен")
+    await first.click("Даю согласие")
     await first.click("Краснодарский край")
     await first.click("Краснодарское местное отделение")
     buttons = first.messages()[-1]["reply_markup"]

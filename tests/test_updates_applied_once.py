@@ -45,9 +45,7 @@ async def _state(client: BotClient) -> tuple[str | None, dict]:
     return await context.get_state(), await context.get_data()
 
 
-async def test_a_text_redelivered_after_a_restart_is_not_the_next_answer(
-    settings, restartable
-):
+async def test_a_text_redelivered_after_a_restart_is_not_the_next_answer(settings, restartable):
     database = Database(settings.database_url)
     branch = await make_branch(database)
     await make_user(database, MEMBER, branch_id=branch)

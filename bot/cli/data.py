@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.services.errors import DomainError
 from bot.services.onboarding.invites import create_invite
 from bot.services.people import Role
-from bot.services.structure import csv_format, importing, queries
+from bot.services.structure import csv_format, files, importing, queries
 from bot.texts import has, plural, t
 from storage.models import Invite
 
@@ -39,29 +39,30 @@ def migrate_command(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _read_csv(path: Path) -> str:
+def _read_table(path: Path) -> files.Table:
+    """The file read as the bot reads an upload: Excel or CSV, refused in the same words."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise CliError(t("cli.file_unreadable", path=path, error=error.strerror or error)) from None
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CliError(t("cli.file_not_utf8", path=path)) from None
+        return files.read_file(data)
+    except files.UnreadableFile as error:
+        raise CliError(t("cli.file_refused", path=path, reason=error.reason)) from None
 
 
 def _print_report(report: importing.ImportReport) -> None:
     print(t("cli.counts", **report.counts()))
     if not report.changed:
-        print(t("cli.unchanged"))
+        print(t("structure.unchanged"))
 
 
 def import_command(args: argparse.Namespace, settings: Settings) -> int:
-    text = _read_csv(args.file)
+    table = _read_table(args.file)
     migrate_schema(settings)
     try:
         report = asyncio.run(
-            in_transaction(settings, lambda session: importing.import_structure(session, text))
+            in_transaction(settings, lambda session: importing.import_structure(session, table))
         )
     except csv_format.StructureImportError as error:
         lines = [t("cli.import_rejected", count=len(error.errors))]

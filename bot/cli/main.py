@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     command("run", run_command, "cli.help.run")
     command("migrate", migrate_command, "cli.help.migrate")
     importer = command("import-structure", import_command, "cli.help.import_structure")
-    importer.add_argument("file", type=Path, metavar="FILE.csv", help=t("cli.help.csv_file"))
+    importer.add_argument("file", type=Path, metavar="FILE", help=t("cli.help.csv_file"))
     invite = command("invite", invite_command, "cli.help.invite")
     invite.add_argument("--role", required=True, choices=INVITE_ROLES, help=t("cli.help.role"))
     invite.add_argument(

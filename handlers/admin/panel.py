@@ -1,4 +1,4 @@
-"""The admin menu: loading the structure from CSV and making invite links."""
+"""The admin menu: loading the structure from a file (Excel or CSV) and making invite links."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +18,8 @@ from bot.clock import Clock, local
 from bot.services.errors import DomainError
 from bot.services.onboarding import invites
 from bot.services.people import Person, Role
-from bot.services.structure import csv_format, importing, queries
-from bot.texts import t
+from bot.services.structure import csv_format, files, importing, queries
+from bot.texts import plural, t
 from handlers import branch_picker
 from handlers.callbacks import AdminCb, PickCb
 from handlers.filters import IsAdmin
@@ -42,10 +42,32 @@ async def admin_menu(message: Message, state: FSMContext) -> None:
     await message.answer(t("admin.menu"), reply_markup=builder.as_markup())
 
 
+def _csv_prompt() -> tuple[str, InlineKeyboardMarkup]:
+    columns = "\n".join(
+        t(
+            "admin.csv_column",
+            column=column,
+            meaning=t(f"structure.columns.{column}"),
+            example=html.escape(t(f"structure.template.examples.{column}")),
+        )
+        for column in csv_format.COLUMNS
+    )
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("admin.csv_template_button"), callback_data=AdminCb(action="template"))
+    return t("admin.csv_ask", columns=columns), builder.as_markup()
+
+
 async def ask_csv(query: CallbackQuery, message: Message, state: FSMContext) -> None:
     await state.set_state(AdminForm.csv)
     await query.answer()
-    await message.edit_text(t("admin.csv_ask"))
+    text, markup = _csv_prompt()
+    await message.edit_text(text, reply_markup=markup)
+
+
+async def send_template(query: CallbackQuery, message: Message) -> None:
+    await query.answer()
+    template = BufferedInputFile(files.template(), filename=t("structure.template.file_name"))
+    await message.answer_document(template, caption=t("admin.csv_template_caption"))
 
 
 async def receive_csv(message: Message, session: AsyncSession, state: FSMContext, bot: Bot) -> None:
@@ -54,19 +76,16 @@ async def receive_csv(message: Message, session: AsyncSession, state: FSMContext
         await csv_expected(message)
         return
     if document.file_size and document.file_size > MAX_CSV_BYTES:
-        await message.answer(t("admin.csv_too_big", limit=MAX_CSV_BYTES // 1024 // 1024))
-        await message.answer(t("admin.csv_ask"))
+        limit = MAX_CSV_BYTES // 1024 // 1024
+        await message.answer(t("admin.csv_refused", reason=t("admin.csv_too_big", limit=limit)))
         return
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
     try:
-        text = buffer.getvalue().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        await message.answer(t("admin.csv_not_utf8"))
-        await message.answer(t("admin.csv_ask"))
+        report = await importing.import_structure(session, files.read_file(buffer.getvalue()))
+    except files.UnreadableFile as error:
+        await message.answer(t("admin.csv_refused", reason=html.escape(error.reason)))
         return
-    try:
-        report = await importing.import_structure(session, text)
     except csv_format.StructureImportError as error:
         lines = [
             t("admin.csv_error_line", line=e.line, reason=html.escape(e.reason))
@@ -77,12 +96,19 @@ async def receive_csv(message: Message, session: AsyncSession, state: FSMContext
         await message.answer(t("admin.csv_rejected", errors="\n".join(lines)))
         return
     await state.clear()
-    await message.answer(t("admin.csv_done", **report.counts()))
+    rows = plural(report.rows, "plural.row")
+    if not report.changed:  # the same file again, as the CLI says it
+        await message.answer(
+            t("admin.csv_unchanged", rows=rows, unchanged=t("structure.unchanged"))
+        )
+        return
+    await message.answer(t("admin.csv_done", rows=rows, **report.counts()))
 
 
 async def csv_expected(message: Message) -> None:
     await message.answer(t("admin.csv_expected"))
-    await message.answer(t("admin.csv_ask"))
+    text, markup = _csv_prompt()
+    await message.answer(text, reply_markup=markup)
 
 
 async def ask_role(query: CallbackQuery, message: Message, state: FSMContext) -> None:
@@ -200,6 +226,9 @@ def create_router() -> Router:
     router.message.register(admin_menu, Command("admin"))
     router.message.register(admin_menu, F.text == t("menu.admin"))
     router.callback_query.register(ask_csv, AdminCb.filter(F.action == "csv"))
+    router.callback_query.register(
+        send_template, AdminCb.filter(F.action == "template"), AdminForm.csv
+    )
     router.message.register(receive_csv, AdminForm.csv, F.document)
     router.message.register(csv_expected, AdminForm.csv)
     router.callback_query.register(ask_role, AdminCb.filter(F.action == "invite"))

@@ -28,7 +28,7 @@ from bot.services.mandates.queries import NUMBER_PATTERN
 from bot.services.people import Person
 from bot.texts import t
 from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb, PickCb
-from handlers.common import show_menu
+from handlers.common import open_menu
 from handlers.filters import Onboarded
 from handlers.mandates import card_view, list_view, submit_branch
 from handlers.mandates.card import (
@@ -50,8 +50,8 @@ from handlers.mandates.work_state import (
     MandateWork,
     leave_work,
 )
-from handlers.menus import MENU_BUTTONS, menu_text
-from handlers.replies import error_text, leave_for_menu, with_note
+from handlers.menus import MENU_BUTTONS
+from handlers.replies import error_text, leave_for_menu
 
 # Texts that are not answers: commands and the menu's buttons go on to their own handlers.
 MENU_LABELS = frozenset(
@@ -67,7 +67,7 @@ async def to_menu(
 ) -> None:
     note = await leave_for_menu(state)  # a text being written waits; the menu says so
     await query.answer()
-    await show_menu(message, person, bot, with_note(menu_text(person), note))
+    await open_menu(message, person, bot, note)  # asked for with «🏠 В меню»: always shown
 
 
 async def start_text_action(

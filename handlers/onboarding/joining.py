@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -14,17 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local
 from bot.config import Settings
-from bot.services.consent import record_consent
+from bot.services.consent import consent_history, record_consent
 from bot.services.errors import DomainError
 from bot.services.onboarding import invites, joining
 from bot.services.people import Person, Role
 from bot.services.structure import queries
 from bot.texts import t
 from handlers import branch_picker
-from handlers.callbacks import ConsentCb, PickCb
-from handlers.common import reload_person, show_menu
-from handlers.menus import menu_text
-from handlers.replies import leave_for_menu, with_note
+from handlers.callbacks import ConsentCb, PickCb, WithdrawCb
+from handlers.common import open_menu, reload_person, show_menu
+from handlers.replies import leave_for_menu
 
 
 class Onboarding(StatesGroup):
@@ -32,13 +32,16 @@ class Onboarding(StatesGroup):
     picking = State()
 
 
-async def ask_consent(message: Message, settings: Settings) -> None:
-    text = t(
+def _consent_text(settings: Settings) -> str:
+    return t(
         "onboarding.consent",
         version=settings.consent_version,
         party=html.escape(settings.party_name),
     )
-    await message.answer(text, reply_markup=consent_keyboard())
+
+
+async def ask_consent(message: Message, settings: Settings) -> None:
+    await message.answer(_consent_text(settings), reply_markup=consent_keyboard())
 
 
 def consent_keyboard() -> InlineKeyboardMarkup:
@@ -56,7 +59,7 @@ async def start_with_invite(
 
 
 async def start(message: Message, state: FSMContext, **data) -> None:
-    await proceed(message, state, **data)
+    await proceed(message, state, asked_for_menu=True, **data)
 
 
 async def proceed(
@@ -68,9 +71,11 @@ async def proceed(
     settings: Settings,
     clock: Clock,
     bot: Bot,
+    asked_for_menu: bool = False,
     **_,
 ) -> None:
-    """The next onboarding step for this person, whatever step they stopped at."""
+    """The next onboarding step for this person, whatever step they stopped at; for
+    someone onboarded, the menu (posted again only when asked for or when it changed)."""
     if not person.consent_given:
         await state.set_state(Onboarding.consent)
         await message.answer(
@@ -88,20 +93,44 @@ async def proceed(
         try:
             redeemed = await joining.accept_invite(session, person.id, token, clock.now())
         except DomainError as error:
-            said = t(f"errors.{error.code}")
+            said = _refusal(error)
+            if not person.roles:  # the link was meant for a role: no picking a branch instead
+                await state.clear()
+                await message.answer(said)
+                return
         else:
             said = await _invite_result(session, redeemed)
-        person = await reload_person(session, person.id, settings)
+            person = await reload_person(session, person.id, settings)
         if person.roles:  # the conversation ends with the invite, in its commit
             await state.clear()
         await message.answer(said)
     if person.roles:
         note = await leave_for_menu(state)  # a draft or a half-written text is kept, and said
-        await show_menu(message, person, bot, with_note(menu_text(person), note))
+        if asked_for_menu:
+            await open_menu(message, person, bot, note)
+        else:
+            await show_menu(message, person, bot, note)
         return
     await state.set_state(Onboarding.picking)
     text, markup = await branch_picker.regions(session, "join", t("onboarding.join_title"))
     await message.answer(text, reply_markup=markup)
+
+
+def _refusal(error: DomainError) -> str:
+    """Why the invite did not work, and whom to ask for a new one."""
+    if error.code not in ("invite_used", "invite_expired"):
+        return t(f"errors.{error.code}")
+    name = error.params.get("creator_name")
+    if not name:
+        ask = t("errors.invite_ask_sender")
+    else:
+        key = (
+            "errors.invite_ask_admin"
+            if error.params.get("told")
+            else "errors.invite_ask_admin_quiet"
+        )
+        ask = t(key, name=html.escape(str(name)))
+    return t(f"errors.{error.code}", ask=ask)
 
 
 async def _invite_result(session: AsyncSession, redeemed: invites.Redeemed) -> str:
@@ -122,9 +151,14 @@ async def _invite_result(session: AsyncSession, redeemed: invites.Redeemed) -> s
             "onboarding.secretary_granted",
             number=html.escape(first.number),
             name=html.escape(first.name),
+            button=t("menu.inbox"),
         )
     listed = ", ".join(f"№{html.escape(b.number)}" for b in branches)
-    return t("onboarding.curator_granted", branches=listed)
+    return t("onboarding.curator_granted", branches=listed, button=t("menu.mandates"))
+
+
+def _when(moment: datetime | None, person: Person) -> str:
+    return local(moment, person.timezone).strftime("%d.%m.%Y %H:%M") if moment else ""
 
 
 async def consent_decision(
@@ -138,17 +172,22 @@ async def consent_decision(
     clock: Clock,
     bot: Bot,
 ) -> None:
+    if not callback_data.accept and person.consent_given:  # a withdrawal: ask first
+        await query.answer()
+        await message.edit_text(
+            await _withdraw_question(session, person), reply_markup=_withdraw_keyboard()
+        )
+        return
     now = clock.now()
     await record_consent(
         session, person.id, accepted=callback_data.accept, version=settings.consent_version, now=now
     )
-    when = local(now, person.timezone).strftime("%d.%m.%Y %H:%M")
     await query.answer()
     if not callback_data.accept:
         await state.clear()
-        await message.edit_text(t("onboarding.consent_declined", when=when))
+        await message.edit_text(t("onboarding.consent_declined", when=_when(now, person)))
         return
-    await message.edit_text(t("onboarding.consent_accepted", when=when))
+    await message.edit_text(t("onboarding.consent_accepted", when=_when(now, person)))
     # The next step's state (proceed) commits after this reply, apart from the consent: a
     # crash in between leaves the consent given and the person asked for it once more.
     person = await reload_person(session, person.id, settings)
@@ -163,15 +202,70 @@ async def consent_decision(
     )
 
 
-async def consent_status(message: Message, person: Person, settings: Settings) -> None:
-    builder = InlineKeyboardBuilder()
-    if person.consent_given:
-        builder.button(text=t("onboarding.consent_withdraw"), callback_data=ConsentCb(accept=False))
-        text = t("onboarding.consent_status_given", version=settings.consent_version)
+async def _withdraw_question(session: AsyncSession, person: Person) -> str:
+    if person.branch_id is not None:
+        branch = await queries.get_branch(session, person.branch_id)
+        membership = t("onboarding.withdraw_keeps_branch", number=html.escape(branch.number))
     else:
-        builder.button(text=t("onboarding.consent_give"), callback_data=ConsentCb(accept=True))
-        text = t("onboarding.consent_status_missing")
-    await message.answer(text, reply_markup=builder.as_markup())
+        membership = t("onboarding.withdraw_keeps_roles")
+    return t("onboarding.withdraw_ask", membership=membership)
+
+
+def _withdraw_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("onboarding.withdraw_confirm"), callback_data=WithdrawCb(confirm=True))
+    builder.button(text=t("onboarding.withdraw_keep"), callback_data=WithdrawCb(confirm=False))
+    return builder.as_markup()
+
+
+async def withdraw_decision(
+    query: CallbackQuery,
+    message: Message,
+    callback_data: WithdrawCb,
+    state: FSMContext,
+    person: Person,
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    await query.answer()
+    if not callback_data.confirm or not person.consent_given:  # kept, or withdrawn already
+        await message.edit_text(await _consent_status_text(session, person, settings))
+        return
+    now = clock.now()
+    await record_consent(
+        session, person.id, accepted=False, version=settings.consent_version, now=now
+    )
+    await state.clear()
+    await message.edit_text(t("onboarding.withdrawn", when=_when(now, person)))
+    # The menu's buttons no longer work: take them away (only if the person has them).
+    await show_menu(message, await reload_person(session, person.id, settings), bot)
+
+
+async def _consent_status_text(session: AsyncSession, person: Person, settings: Settings) -> str:
+    history = await consent_history(session, person.id)
+    when = _when(history.decided_at, person)
+    if person.consent_given:
+        return t("onboarding.consent_status_given", when=when, version=settings.consent_version)
+    if history.withdrawn:
+        return t("onboarding.consent_status_withdrawn", when=when)
+    if history.accepted is False:
+        return t("onboarding.consent_status_declined", when=when)
+    return t("onboarding.consent_status_missing")
+
+
+async def consent_status(
+    message: Message, person: Person, session: AsyncSession, settings: Settings
+) -> None:
+    """/consent: the decision in force; without consent, the text itself to agree to."""
+    status = await _consent_status_text(session, person, settings)
+    if person.consent_given:
+        builder = InlineKeyboardBuilder()
+        builder.button(text=t("onboarding.consent_withdraw"), callback_data=ConsentCb(accept=False))
+        await message.answer(status, reply_markup=builder.as_markup())
+        return
+    await message.answer(f"{status}\n\n{_consent_text(settings)}", reply_markup=consent_keyboard())
 
 
 async def consent_expected(message: Message, settings: Settings) -> None:
@@ -235,6 +329,7 @@ def create_router() -> Router:
     router.message.register(start_with_invite, CommandStart(deep_link=True))
     router.message.register(start, CommandStart())
     router.callback_query.register(consent_decision, ConsentCb.filter())
+    router.callback_query.register(withdraw_decision, WithdrawCb.filter())
     router.message.register(consent_status, Command("consent"))
     router.message.register(consent_expected, Onboarding.consent)
     router.callback_query.register(pick, PickCb.filter(F.purpose == "join"), Onboarding.picking)

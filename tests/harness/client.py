@@ -24,6 +24,7 @@ from aiogram.types import (
     Message,
     PhotoSize,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Sticker,
     Update,
     User,
@@ -200,12 +201,14 @@ class BotClient:
         return []
 
     def keyboard(self) -> list[str]:
-        """Labels of the newest reply keyboard (the menu)."""
+        """Labels of the newest reply keyboard (the menu); none once it was removed."""
         for request in reversed(self.session.requests):
             markup = getattr(request, "reply_markup", None)
-            if getattr(request, "chat_id", None) == self.chat.id and isinstance(
-                markup, ReplyKeyboardMarkup
-            ):
+            if getattr(request, "chat_id", None) != self.chat.id:
+                continue
+            if isinstance(markup, ReplyKeyboardRemove):
+                return []
+            if isinstance(markup, ReplyKeyboardMarkup):
                 return [b.text for row in markup.keyboard for b in row]
         return []
 

@@ -75,12 +75,12 @@ async def test_a_member_submits_a_mandate_step_by_step(
     assert user.buttons() == ["✅ Отправить", "✏️ Изменить", "❌ Отменить"]
 
     await user.click("Отправить")
-    sent = user.messages()[-2]["text"]
+    sent = user.last_text  # the summary, edited in place; the keyboard stays, no menu again
     assert "Наказ отправлен" in sent
     assert "<b>20-03/2026/0001</b>" in sent
     assert "Спасибо" in sent
     assert "не позже 26.11.2026" in sent  # three working days from Monday
-    assert "Главное меню" in user.last_text
+    assert not any("Главное меню" in text for text in user.replies())
     assert (await fsm_state(dp, user))[0] is None
     assert user.answered_callbacks() == 4  # every button press was answered
 

@@ -190,9 +190,7 @@ async def test_clarification_round_trip(world, database, make_client, clock):
     assert "Ответ по наказу" in author.last_text
     assert "Вопрос к вам:</b> Какой номер подъезда?" in author.last_text
     await author.send("Подъезд <2>, этаж 5")
-    assert (
-        f"✅ Спасибо! Ответ по наказу № {mandate.number} передан секретарю." in author.last_text
-    )
+    assert f"✅ Спасибо! Ответ по наказу № {mandate.number} передан секретарю." in author.last_text
     assert "Статус: <b>в работе</b>" in author.last_text
 
     assert (await get_mandate(database, mandate_id)).status == "accepted"  # back where it was

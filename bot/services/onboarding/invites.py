@@ -22,6 +22,8 @@ class Redeemed:
     role: Role
     branch_ids: tuple[int, ...]
     changed: bool  # False when the person already had what the invite gives
+    one_time: bool = False
+    created_by: int | None = None  # the admin who made it; None for the CLI's links
 
 
 async def create_invite(
@@ -56,12 +58,22 @@ async def create_invite(
 
 async def redeem_invite(session: AsyncSession, token: str, user_id: int, now: datetime) -> Redeemed:
     """Apply an invite to a user. One-time links are claimed atomically, so a double tap
-    or two people racing for one secretary link give it to exactly one of them."""
+    or two people racing for one secretary link give it to exactly one of them; the one
+    who got it may open it again and is told they have the role.
+
+    A refused link (`invite_expired`, `invite_used`) carries who made it, `created_by` and
+    `creator_name`, so the person knows whom to ask for a new one."""
     invite = await session.get(Invite, token)
     if invite is None:
         raise NotFound("invite_unknown")
+    role = Role(invite.role)
+    branch_ids = tuple(b.branch_id for b in invite.branches)
+    if invite.used_by == user_id:
+        return Redeemed(
+            role, branch_ids, changed=False, one_time=True, created_by=invite.created_by
+        )
     if invite.expires_at is not None and invite.expires_at <= now:
-        raise DomainError("invite_expired")
+        raise await _refused(session, "invite_expired", invite)
     if not invite.reusable:
         claimed = await session.execute(
             update(Invite)
@@ -70,16 +82,23 @@ async def redeem_invite(session: AsyncSession, token: str, user_id: int, now: da
             .returning(Invite.token)
         )
         if claimed.first() is None:
-            raise DomainError("invite_used")
-    role = Role(invite.role)
-    branch_ids = tuple(b.branch_id for b in invite.branches)
+            raise await _refused(session, "invite_used", invite)
     if role == Role.MEMBER:
         changed = await join_branch(session, user_id, branch_ids[0], now)
     else:
         changed = False
         for branch_id in branch_ids:
             changed |= await grant_role(session, user_id, role, now, branch_id=branch_id)
-    return Redeemed(role=role, branch_ids=branch_ids, changed=changed)
+    return Redeemed(
+        role, branch_ids, changed, one_time=not invite.reusable, created_by=invite.created_by
+    )
+
+
+async def _refused(session: AsyncSession, code: str, invite: Invite) -> DomainError:
+    name = None
+    if invite.created_by is not None:
+        name = await session.scalar(select(User.full_name).where(User.id == invite.created_by))
+    return DomainError(code, created_by=invite.created_by, creator_name=name)
 
 
 async def join_branch(session: AsyncSession, user_id: int, branch_id: int, now: datetime) -> bool:

@@ -1,5 +1,5 @@
-"""Loading the structure from CSV: all-or-nothing and idempotent (`import_structure`), and
-a small demo structure to try the bot with (`seed_demo`)."""
+"""Loading the structure from a file (read by `files`): all-or-nothing and idempotent
+(`import_structure`), and a small demo structure to try the bot with (`seed_demo`)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bot.services.structure.csv_format import (
     parse_rows,
     read_text,
 )
+from bot.services.structure.files import Table
 from bot.services.structure.queries import name_key
 from bot.texts import t
 from storage.models import Branch, LocalBranch, Region
@@ -44,9 +45,10 @@ class ImportReport:
 
 
 async def import_structure(
-    session: AsyncSession, rows: str | Iterable[Mapping[str, str]]
+    session: AsyncSession, rows: Table | str | Iterable[Mapping[str, str]]
 ) -> ImportReport:
-    """Load the structure from CSV text (or rows already read, keyed by the header).
+    """Load the structure from a file read by `files.read_file`, CSV text, or rows already
+    read, keyed by the header.
 
     The whole file is checked first: with any bad row nothing is written and
     `StructureImportError` lists every problem with its line. Otherwise regions, local
@@ -55,16 +57,16 @@ async def import_structure(
     nothing and the report says 0 added, 0 updated.
     """
     if isinstance(rows, str):
-        fieldnames, numbered = read_text(rows)
-    else:
+        rows = Table(*read_text(rows))
+    elif not isinstance(rows, Table):
         numbered = list(enumerate(rows, start=2))
-        fieldnames = list(numbered[0][1].keys()) if numbered else list(COLUMNS)
-    problems = check_header(fieldnames)
+        rows = Table(list(numbered[0][1].keys()) if numbered else list(COLUMNS), numbered)
+    problems = check_header(rows.fieldnames)
     if problems:
         raise StructureImportError(problems)
-    parsed, problems = parse_rows(numbered)
-    if problems:
-        raise StructureImportError(problems)
+    parsed, problems = parse_rows(rows.rows)
+    if problems or rows.problems:
+        raise StructureImportError(_by_line([*rows.problems, *problems]))
     if not parsed:
         raise StructureImportError([ImportProblem(2, t("structure.no_rows"))])
 
@@ -73,6 +75,14 @@ async def import_structure(
     locals_ = await _upsert_local_branches(session, parsed, regions, report)
     await _upsert_branches(session, parsed, regions, locals_, report)
     return report
+
+
+def _by_line(problems: list[ImportProblem]) -> list[ImportProblem]:
+    """One entry per line, in the file's order, its reasons joined."""
+    reasons: dict[int, list[str]] = {}
+    for problem in problems:
+        reasons.setdefault(problem.line, []).append(problem.reason)
+    return [ImportProblem(line, "; ".join(reasons[line])) for line in sorted(reasons)]
 
 
 async def _upsert_regions(
