@@ -53,7 +53,8 @@ async def create(
 async def for_branch(world: World, database: Database, now: datetime, **fields: Any) -> Masterclass:
     """A masterclass for the author's branch, created by its curator, two days ahead."""
     fields.setdefault("audience", Audience(Scope.BRANCH, world.branch))
-    return await create(database, world.curator, now + timedelta(days=2), now, **fields)
+    starts_at = fields.pop("starts_at", now + timedelta(days=2))
+    return await create(database, world.curator, starts_at, now, **fields)
 
 
 async def registrations(database: Database, masterclass_id: int) -> list[MasterclassRegistration]:

@@ -106,7 +106,7 @@ async def check_in(
     )
     if masterclass_id is not None:
         query = query.where(Masterclass.id == masterclass_id)
-    mine = list((await session.execute(query)).tuples())
+    mine = [(r, m) for r, m in (await session.execute(query)).all()]
     matching = [(r, m) for r, m in mine if m.checkin_code == code]
     valid = [(r, m) for r, m in matching if m.checkin_expires_at and now <= m.checkin_expires_at]
     if valid:

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from bot.clock import local
+from bot.clock import as_utc, local
 from bot.services.outbox import Button, Notice
 from bot.texts import plural, t
 from storage.models import Masterclass
@@ -179,7 +180,9 @@ def cancelled(chat_id: int, masterclass: Masterclass, timezone: str) -> Notice:
 
 
 def day_before(chat_id: int, masterclass: Masterclass, timezone: str) -> Notice:
-    """«Придёте?» with «Приду» / «Не смогу»; worth nothing after the start."""
+    """«Придёте?» with «Приду» / «Не смогу»; «завтра» is wrong from the event's day on."""
+    event_day = local(masterclass.starts_at, timezone).date()
+    midnight = datetime.combine(event_day, time(0), tzinfo=ZoneInfo(timezone))
     return Notice(
         chat_id,
         t(
@@ -195,7 +198,7 @@ def day_before(chat_id: int, masterclass: Masterclass, timezone: str) -> Notice:
                 ),
             ]
         ],
-        expires_at=masterclass.starts_at,
+        expires_at=as_utc(midnight),
     )
 
 

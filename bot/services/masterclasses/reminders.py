@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import local
 from bot.services.due_work import DueJob, DueWorkRegistry
 from bot.services.masterclasses import notices, schedule
 from bot.services.masterclasses.checkin import send_code_at_start
@@ -49,6 +50,8 @@ async def remind_day_before(session: AsyncSession, job: DueJob, now: datetime) -
     masterclass, zone = found
     if not timedelta(0) < masterclass.starts_at - job.due_at <= timedelta(days=2):
         return  # planned for an old time (a change of time re-plans; this is a leftover)
+    if local(now, zone).date() >= local(masterclass.starts_at, zone).date():
+        return  # run late (the bot was down): «завтра» would be wrong; the hour-before comes
     assert job.recipient is not None
     await enqueue(session, now, notices.day_before(job.recipient, masterclass, zone))
 

@@ -75,7 +75,7 @@ async def roster(
         query = query.where(MasterclassRegistration.status.in_(ACTIVE))
     lines = []
     place = 0
-    for registration, full_name, number, name in (await session.execute(query)).tuples():
+    for registration, full_name, number, name in (await session.execute(query)).all():
         if registration.status == WAITING:
             place += 1
         lines.append(
