@@ -118,9 +118,7 @@ class MasterclassRegistration(Base):
 
     __tablename__ = "masterclass_registrations"
     __table_args__ = (
-        UniqueConstraint(
-            "masterclass_id", "user_id", name="uq_masterclass_registrations_person"
-        ),
+        UniqueConstraint("masterclass_id", "user_id", name="uq_masterclass_registrations_person"),
         UniqueConstraint(
             "masterclass_id", "queue_number", name="uq_masterclass_registrations_queue_number"
         ),
@@ -136,9 +134,7 @@ class MasterclassRegistration(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    masterclass_id: Mapped[int] = mapped_column(
-        ForeignKey("masterclasses.id", ondelete="CASCADE")
-    )
+    masterclass_id: Mapped[int] = mapped_column(ForeignKey("masterclasses.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16))
     queue_number: Mapped[int | None] = mapped_column(Integer)
