@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,31 +61,55 @@ async def plan(
     nothing, and a done one is never planned again. A cancelled one is planned again (a
     registration cancelled and made anew gets its reminders back).
     """
-    due_at = as_utc(due_at)
-    values = {
-        "kind": kind,
-        "subject": str(subject),
-        "recipient_id": _recipient(recipient),
-        "due_at": due_at,
-        "not_before": due_at,
-        "status": "pending",
-        "attempts": 0,
-        "created_at": as_utc(now) if now is not None else due_at,
-    }
-    statement = dialect_insert(session, DueWork).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["kind", "subject", "recipient_id", "due_at"],
-        set_={
+    return await plan_many(session, kind, [(subject, recipient, due_at)], now=now) == 1
+
+
+# Rows per statement: 8 values each, well inside SQLite's limit of bound variables.
+_PLAN_CHUNK = 500
+
+
+async def plan_many(
+    session: AsyncSession,
+    kind: str,
+    jobs: Iterable[tuple[str | int, int | None, datetime]],
+    *,
+    now: datetime | None = None,
+) -> int:
+    """`plan` for many (subject, recipient, due_at) of one kind, a statement per 500:
+    a masterclass moved to another time re-plans the reminders of all its people at once.
+    Returns how many were not planned yet."""
+    unique: dict[tuple[str, int, datetime], dict[str, object]] = {}
+    for subject, recipient, due_at in jobs:
+        due_at = as_utc(due_at)
+        # One key twice in a statement is an error on PostgreSQL: planned once anyway.
+        unique[(str(subject), _recipient(recipient), due_at)] = {
+            "kind": kind,
+            "subject": str(subject),
+            "recipient_id": _recipient(recipient),
+            "due_at": due_at,
+            "not_before": due_at,
             "status": "pending",
-            "not_before": statement.excluded.not_before,
             "attempts": 0,
-            "claimed_by": None,
-            "claimed_until": None,
-            "last_error": None,
-        },
-        where=DueWork.status == "cancelled",
-    )
-    return await rows_changed(session, statement) == 1
+            "created_at": as_utc(now) if now is not None else due_at,
+        }
+    rows = list(unique.values())
+    planned = 0
+    for start in range(0, len(rows), _PLAN_CHUNK):
+        statement = dialect_insert(session, DueWork).values(rows[start : start + _PLAN_CHUNK])
+        statement = statement.on_conflict_do_update(
+            index_elements=["kind", "subject", "recipient_id", "due_at"],
+            set_={
+                "status": "pending",
+                "not_before": statement.excluded.not_before,
+                "attempts": 0,
+                "claimed_by": None,
+                "claimed_until": None,
+                "last_error": None,
+            },
+            where=DueWork.status == "cancelled",
+        )
+        planned += await rows_changed(session, statement)
+    return planned
 
 
 async def cancel(

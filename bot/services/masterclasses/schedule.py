@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import as_utc
-from bot.services.due_work import cancel, plan
+from bot.services.due_work import cancel, plan, plan_many
 from bot.services.masterclasses.notices import ends_at
 from bot.services.people import timezones_of
 from storage.models import Masterclass, MasterclassRegistration
@@ -58,17 +58,20 @@ def hour_before_at(starts_at: datetime) -> datetime:
 async def plan_for_people(
     session: AsyncSession, masterclass: Masterclass, user_ids: list[int], now: datetime
 ) -> None:
-    """Both reminders for each of these seated people, those still ahead; one zone query."""
+    """Both reminders for each of these seated people, those still ahead: one zone query
+    and a statement per kind (per 500 people)."""
     if not user_ids:
         return
     zones = await timezones_of(session, user_ids, masterclass.timezone)
-    for user_id in user_ids:
-        day_before = day_before_at(masterclass.starts_at, zones[user_id])
-        if day_before > now:
-            await plan(session, DAY_BEFORE, masterclass.id, user_id, day_before, now=now)
-        hour_before = hour_before_at(masterclass.starts_at)
-        if hour_before > now:
-            await plan(session, HOUR_BEFORE, masterclass.id, user_id, hour_before, now=now)
+    day_before = [
+        (masterclass.id, user_id, day_before_at(masterclass.starts_at, zones[user_id]))
+        for user_id in user_ids
+    ]
+    await plan_many(session, DAY_BEFORE, [job for job in day_before if job[2] > now], now=now)
+    hour_before = hour_before_at(masterclass.starts_at)
+    if hour_before > now:
+        jobs = [(masterclass.id, user_id, hour_before) for user_id in user_ids]
+        await plan_many(session, HOUR_BEFORE, jobs, now=now)
 
 
 async def cancel_for_person(session: AsyncSession, masterclass_id: int, user_id: int) -> None:
