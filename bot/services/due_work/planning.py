@@ -64,10 +64,6 @@ async def plan(
     return await plan_many(session, kind, [(subject, recipient, due_at)], now=now) == 1
 
 
-# Rows per statement: 8 values each, well inside SQLite's limit of bound variables.
-_PLAN_CHUNK = 500
-
-
 async def plan_many(
     session: AsyncSession,
     kind: str,
@@ -75,9 +71,9 @@ async def plan_many(
     *,
     now: datetime | None = None,
 ) -> int:
-    """`plan` for many (subject, recipient, due_at) of one kind, a statement per 500:
-    a masterclass moved to another time re-plans the reminders of all its people at once.
-    Returns how many were not planned yet."""
+    """`plan` for many (subject, recipient, due_at) of one kind in a few statements: a
+    masterclass moved to another time re-plans the reminders of all its people at once.
+    Returns how many were not planned yet (or were cancelled and are planned again)."""
     unique: dict[tuple[str, int, datetime], dict[str, object]] = {}
     for subject, recipient, due_at in jobs:
         due_at = as_utc(due_at)
@@ -92,24 +88,26 @@ async def plan_many(
             "attempts": 0,
             "created_at": as_utc(now) if now is not None else due_at,
         }
-    rows = list(unique.values())
-    planned = 0
-    for start in range(0, len(rows), _PLAN_CHUNK):
-        statement = dialect_insert(session, DueWork).values(rows[start : start + _PLAN_CHUNK])
-        statement = statement.on_conflict_do_update(
-            index_elements=["kind", "subject", "recipient_id", "due_at"],
-            set_={
-                "status": "pending",
-                "not_before": statement.excluded.not_before,
-                "attempts": 0,
-                "claimed_by": None,
-                "claimed_until": None,
-                "last_error": None,
-            },
-            where=DueWork.status == "cancelled",
-        )
-        planned += await rows_changed(session, statement)
-    return planned
+    if not unique:
+        return 0
+    statement = dialect_insert(session, DueWork)
+    statement = statement.on_conflict_do_update(
+        index_elements=["kind", "subject", "recipient_id", "due_at"],
+        set_={
+            "status": "pending",
+            "not_before": statement.excluded.not_before,
+            "attempts": 0,
+            "claimed_by": None,
+            "claimed_until": None,
+            "last_error": None,
+        },
+        where=DueWork.status == "cancelled",
+    ).returning(DueWork.id)
+    # Many parameter sets to one cached statement: SQLAlchemy sends them as multi-row
+    # INSERTs ("insertmanyvalues") without compiling a statement per batch; RETURNING says
+    # which rows were new or revived, which a driver's executemany cannot count.
+    result = await session.execute(statement, list(unique.values()))
+    return len(result.all())
 
 
 async def cancel(
