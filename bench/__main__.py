@@ -30,7 +30,16 @@ def _parser() -> argparse.ArgumentParser:
         "--branch-mandates", type=int, help="mandates in the branch for /inbox and /export (10000)"
     )
     parser.add_argument(
-        "--only", choices=("dispatcher", "outbox", "mandates"), help="run one of the benchmarks"
+        "--mc-people", type=int, help="people registering at once for one masterclass (2000)"
+    )
+    parser.add_argument("--mc-seats", type=int, help="its seats (100)")
+    parser.add_argument(
+        "--mc-reminders", type=int, help="registrations whose day-before reminders run (10000)"
+    )
+    parser.add_argument(
+        "--only",
+        choices=("dispatcher", "outbox", "mandates", "masterclasses"),
+        help="run one of the benchmarks",
     )
     return parser
 
@@ -39,9 +48,11 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
     if args.quick:
         sizes = {"updates": 2000, "users": 200, "newcomers": 20, "outbox": 500, "limited": 90}
         sizes |= {"mandate_users": 20, "mandates_each": 2, "branch_mandates": 1000}
+        sizes |= {"mc_people": 300, "mc_seats": 20, "mc_reminders": 1000}
     else:
         sizes = {"updates": 20000, "users": 2000, "newcomers": 200, "outbox": 3000, "limited": 300}
         sizes |= {"mandate_users": 200, "mandates_each": 5, "branch_mandates": 10000}
+        sizes |= {"mc_people": 2000, "mc_seats": 100, "mc_reminders": 10000}
     for name, value in [
         ("updates", args.updates),
         ("users", args.users),
@@ -51,6 +62,9 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
         ("mandate_users", args.mandate_users),
         ("mandates_each", args.mandates_each),
         ("branch_mandates", args.branch_mandates),
+        ("mc_people", args.mc_people),
+        ("mc_seats", args.mc_seats),
+        ("mc_reminders", args.mc_reminders),
     ]:
         if value is not None:
             sizes[name] = value
@@ -60,7 +74,7 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
 
 
 async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
-    from bench import dispatcher_bench, mandate_bench, outbox_bench
+    from bench import dispatcher_bench, mandate_bench, masterclass_bench, outbox_bench
 
     results: list[Result] = []
     if args.only in (None, "dispatcher"):
@@ -70,6 +84,10 @@ async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
     if args.only in (None, "mandates"):
         results += await mandate_bench.run(
             sizes["mandate_users"], sizes["mandates_each"], sizes["branch_mandates"]
+        )
+    if args.only in (None, "masterclasses"):
+        results += await masterclass_bench.run(
+            sizes["mc_people"], sizes["mc_seats"], sizes["mc_reminders"]
         )
     return results
 
