@@ -30,6 +30,13 @@ def _parser() -> argparse.ArgumentParser:
         "--branch-mandates", type=int, help="mandates in the branch for /inbox and /export (10000)"
     )
     parser.add_argument(
+        "--mc-people", type=int, help="people registering at once for one masterclass (2000)"
+    )
+    parser.add_argument("--mc-seats", type=int, help="its seats (100)")
+    parser.add_argument(
+        "--mc-reminders", type=int, help="registrations whose day-before reminders run (10000)"
+    )
+    parser.add_argument(
         "--backlog", help="outbox passes with this many pending, comma-separated (300,50000,300000)"
     )
     parser.add_argument(
@@ -40,7 +47,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--only",
-        choices=("dispatcher", "outbox", "backlog", "mandates", "export", "delayed"),
+        choices=(
+            "dispatcher",
+            "outbox",
+            "backlog",
+            "mandates",
+            "export",
+            "delayed",
+            "masterclasses",
+        ),
         help="run one of the benchmarks",
     )
     parser.add_argument(
@@ -59,12 +74,12 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
     if args.quick:
         sizes = {"updates": 2000, "users": 200, "newcomers": 20, "outbox": 500, "limited": 90}
         sizes |= {"mandate_users": 20, "mandates_each": 2, "branch_mandates": 1000}
-        sizes |= {"broadcast": 300}
+        sizes |= {"broadcast": 300, "mc_people": 300, "mc_seats": 20, "mc_reminders": 1000}
         lists = {"backlog": [300, 5000], "export_sizes": [500, 2000]}
     else:
         sizes = {"updates": 20000, "users": 2000, "newcomers": 200, "outbox": 3000, "limited": 300}
         sizes |= {"mandate_users": 200, "mandates_each": 5, "branch_mandates": 10000}
-        sizes |= {"broadcast": 10000}
+        sizes |= {"broadcast": 10000, "mc_people": 2000, "mc_seats": 100, "mc_reminders": 10000}
         lists = {"backlog": [300, 50000, 300000], "export_sizes": [2000, 10000]}
     for name, value in [
         ("updates", args.updates),
@@ -76,6 +91,9 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
         ("mandates_each", args.mandates_each),
         ("branch_mandates", args.branch_mandates),
         ("broadcast", args.broadcast),
+        ("mc_people", args.mc_people),
+        ("mc_seats", args.mc_seats),
+        ("mc_reminders", args.mc_reminders),
     ]:
         if value is not None:
             sizes[name] = value
@@ -94,6 +112,7 @@ async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
         dispatcher_bench,
         export_bench,
         mandate_bench,
+        masterclass_bench,
         outbox_backlog,
         outbox_bench,
     )
@@ -116,6 +135,10 @@ async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
         # 1,000 members; at 200 ms fewer of them press, so the slow "before" run ends.
         active = {d: (1000, 60) if d < 0.1 else (300, 20) for d in delays}
         results += await delayed_api_bench.run(delays, 1000, active, args.postgres_url)
+    if args.only in (None, "masterclasses"):
+        results += await masterclass_bench.run(
+            sizes["mc_people"], sizes["mc_seats"], sizes["mc_reminders"]
+        )
     return results
 
 

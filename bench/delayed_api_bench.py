@@ -121,10 +121,7 @@ async def bench_bot(
         try:
             started = time.perf_counter()
             await asyncio.gather(
-                *(
-                    _member_script(m, 1, n < submitters, log, rng)
-                    for n, m in enumerate(people)
-                )
+                *(_member_script(m, 1, n < submitters, log, rng) for n, m in enumerate(people))
             )
             seconds = time.perf_counter() - started
         finally:

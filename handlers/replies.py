@@ -20,7 +20,7 @@ from handlers.menus import MENU_BUTTONS
 
 
 def error_text(error: DomainError) -> str:
-    return t(f"errors.{error.code}", **error.params)
+    return t(error.text_key, **error.params)
 
 
 async def show_in_place(

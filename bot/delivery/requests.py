@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.methods import SendDocument, SendMessage, SendPhoto, TelegramMethod
+from aiogram.methods import SendDocument, SendMessage, SendPhoto, SendVideo, TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from storage.models import OutboxMessage
@@ -27,6 +27,10 @@ def request_for(row: OutboxMessage) -> TelegramMethod[Any]:
             document=payload["document"],
             caption=caption,
             reply_markup=markup,
+        )
+    if row.method == "send_video":
+        return SendVideo(
+            chat_id=row.chat_id, video=payload["video"], caption=caption, reply_markup=markup
         )
     raise ValueError(f"unknown method {row.method!r}")
 

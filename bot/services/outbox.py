@@ -38,7 +38,8 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """A message to one chat: HTML text, optional inline buttons, optional document/photo.
+    """A message to one chat: HTML text, optional inline buttons, optional photo, document
+    or video (the text is then its caption).
 
     `quiet`: held during the recipient's quiet hours. True unless the notice answers the
     recipient's own action (their export is ready, say), which they wait for now; what
@@ -51,6 +52,7 @@ class Notice:
     buttons: list[list[Button]] = field(default_factory=list)
     photo: str | None = None  # a Telegram file_id
     document: str | None = None  # a Telegram file_id
+    video: str | None = None  # a Telegram file_id
     quiet: bool = True
     # After this it is not worth sending any more (a masterclass reminder after its start);
     # None: the sender's default, two days after it was queued.
@@ -65,6 +67,8 @@ class Notice:
             method, payload["photo"] = "send_photo", self.photo
         elif self.document:
             method, payload["document"] = "send_document", self.document
+        elif self.video:
+            method, payload["video"] = "send_video", self.video
         return OutboxMessage(
             chat_id=self.chat_id,
             method=method,

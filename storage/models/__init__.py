@@ -16,6 +16,7 @@ from storage.models.mandates import (
     MandatePhoto,
     MandateSupporter,
 )
+from storage.models.masterclasses import Masterclass, MasterclassRegistration
 from storage.models.onboarding import Invite, InviteBranch
 from storage.models.outbox import OutboxMessage
 from storage.models.people import Consent, RoleAssignment, User
@@ -39,6 +40,8 @@ __all__ = [
     "MandateEvent",
     "MandatePhoto",
     "MandateSupporter",
+    "Masterclass",
+    "MasterclassRegistration",
     "OutboxMessage",
     "Region",
     "RoleAssignment",

@@ -5,7 +5,7 @@ causes it, cancels it with `cancel`; the tick's `DueWorkRunner` runs it. See the
 «Due work», and `runner.py` for claim, lease, retry and recurrence.
 """
 
-from bot.services.due_work.planning import DueJob, cancel, plan
+from bot.services.due_work.planning import DueJob, cancel, plan, plan_many
 from bot.services.due_work.recurrence import Recurrence, TimezoneLookup
 from bot.services.due_work.registry import DueWorkRegistry, Handler, Kind
 from bot.services.due_work.runner import DueWorkRunner, UnknownKind
@@ -21,4 +21,5 @@ __all__ = [
     "UnknownKind",
     "cancel",
     "plan",
+    "plan_many",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,18 +61,36 @@ async def plan(
     nothing, and a done one is never planned again. A cancelled one is planned again (a
     registration cancelled and made anew gets its reminders back).
     """
-    due_at = as_utc(due_at)
-    values = {
-        "kind": kind,
-        "subject": str(subject),
-        "recipient_id": _recipient(recipient),
-        "due_at": due_at,
-        "not_before": due_at,
-        "status": "pending",
-        "attempts": 0,
-        "created_at": as_utc(now) if now is not None else due_at,
-    }
-    statement = dialect_insert(session, DueWork).values(**values)
+    return await plan_many(session, kind, [(subject, recipient, due_at)], now=now) == 1
+
+
+async def plan_many(
+    session: AsyncSession,
+    kind: str,
+    jobs: Iterable[tuple[str | int, int | None, datetime]],
+    *,
+    now: datetime | None = None,
+) -> int:
+    """`plan` for many (subject, recipient, due_at) of one kind in a few statements: a
+    masterclass moved to another time re-plans the reminders of all its people at once.
+    Returns how many were not planned yet (or were cancelled and are planned again)."""
+    unique: dict[tuple[str, int, datetime], dict[str, object]] = {}
+    for subject, recipient, due_at in jobs:
+        due_at = as_utc(due_at)
+        # One key twice in a statement is an error on PostgreSQL: planned once anyway.
+        unique[(str(subject), _recipient(recipient), due_at)] = {
+            "kind": kind,
+            "subject": str(subject),
+            "recipient_id": _recipient(recipient),
+            "due_at": due_at,
+            "not_before": due_at,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": as_utc(now) if now is not None else due_at,
+        }
+    if not unique:
+        return 0
+    statement = dialect_insert(session, DueWork)
     statement = statement.on_conflict_do_update(
         index_elements=["kind", "subject", "recipient_id", "due_at"],
         set_={
@@ -83,8 +102,12 @@ async def plan(
             "last_error": None,
         },
         where=DueWork.status == "cancelled",
-    )
-    return await rows_changed(session, statement) == 1
+    ).returning(DueWork.id)
+    # Many parameter sets to one cached statement: SQLAlchemy sends them as multi-row
+    # INSERTs ("insertmanyvalues") without compiling a statement per batch; RETURNING says
+    # which rows were new or revived, which a driver's executemany cannot count.
+    result = await session.execute(statement, list(unique.values()))
+    return len(result.all())
 
 
 async def cancel(
