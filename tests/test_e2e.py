@@ -102,7 +102,7 @@ async def test_a_newcomer_goes_from_start_to_the_member_menu_over_http(
             assert len(api.calls_of("answerCallbackQuery")) == 4
 
             # The secretary hears about it through the outbox sender running in background.
-            new_member = _to(SECRETARY, "sendMessage", "Новый член первичного отделения")
+            new_member = _to(SECRETARY, "sendMessage", "Новый участник первичного отделения")
             notice = await api.wait_for(new_member)
             assert "№20-03" in (notice.text or "")
         finally:

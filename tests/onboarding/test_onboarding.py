@@ -94,7 +94,7 @@ async def test_join_by_picking_from_lists_tells_the_secretary(database, make_cli
     assert user.keyboard() == ["📝 Подать наказ", "📋 Мои наказы", "ℹ️ Помощь"]
     notices = await _outbox(database)
     assert [(n.chat_id, n.payload["text"]) for n in notices] == [
-        (900, "👤 Новый член первичного отделения №20-03: Мария.")
+        (900, "👤 Новый участник первичного отделения №20-03: Мария.")
     ]
     scoped = [
         r
@@ -387,7 +387,7 @@ async def test_one_role_is_named_in_the_singular(database, make_client):
     await alone.send("/menu")
     assert "Ваша роль: секретарь." in alone.last_text
     await both.send("/menu")
-    assert "Ваши роли: член первичного отделения, секретарь." in both.last_text
+    assert "Ваши роли: участник первичного отделения, секретарь." in both.last_text
 
 
 async def test_texts_promise_only_what_works(database, make_client, clock):
