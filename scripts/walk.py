@@ -51,7 +51,7 @@ class Walk:
     def _name(self, chat_id: int | None) -> str:
         return self.names.get(chat_id or 0, str(chat_id))
 
-    async def settle(self, quiet: float = 0.6, limit: float = 15.0) -> None:
+    async def settle(self, quiet: float = 2.0, limit: float = 30.0) -> None:
         """Wait until the bot has said nothing new for `quiet` seconds."""
         started = time.monotonic()
         count = len(self.api.calls)
@@ -156,13 +156,14 @@ async def main(walk_file: str) -> None:
             }
             if hasattr(module, "prepare"):
                 await module.prepare(env)
+            before = len(api.calls)  # a CLI run by `prepare` may have called getMe too
             bot = await asyncio.create_subprocess_exec(
                 str(ROOT / ".venv/bin/pervichka"), "run", env=env, cwd=tmp
             )
             try:
                 walk = Walk(api, names)
                 # Migrations first, then polling starts with getMe.
-                await api.wait_for(lambda call: call.method == "getMe", timeout=60)
+                await api.wait_for(lambda call: call.method == "getMe", timeout=60, since=before)
                 await walk.settle(quiet=1.0)
                 await module.walk(walk)
                 walk.count()

@@ -92,9 +92,10 @@ async def test_a_step_of_a_conversation_reads_its_state_once(database, make_clie
     assert len(fsm_reads) == 1, statements  # aiogram asks for state and data: one read
     # The read part (BEGIN, applied already?, the state, the person), then the handler's
     # write transaction: BEGIN IMMEDIATE, the step's new state and data (the row is taken
-    # over from the read session, not read again), the update's id.
-    assert len(statements) <= 7, statements
-    assert statements[-1].startswith("INSERT INTO handled_updates"), statements
+    # over from the read session, not read again), the update's id; after the reply, a
+    # second one records which message shows the question (BEGIN IMMEDIATE, the UPDATE).
+    assert len(statements) <= 9, statements
+    assert any(s.startswith("INSERT INTO handled_updates") for s in statements), statements
 
 
 async def test_a_new_conversation_inserts_its_state_once(database, make_client, statements):
@@ -106,4 +107,6 @@ async def test_a_new_conversation_inserts_its_state_once(database, make_client, 
     await client.send("/mandate")
 
     writes = [s for s in statements if s.lstrip().startswith(("INSERT INTO fsm", "UPDATE fsm"))]
-    assert len(writes) == 1, statements
+    # Inserted once with the step's state and data, before the reply; then the id of the
+    # message that shows the question, written after the reply (it needs the message).
+    assert [w.split()[0] for w in writes] == ["INSERT", "UPDATE"], statements

@@ -7,5 +7,5 @@ ENV = {"ADMIN_IDS": str(ADMIN)}
 
 async def walk(w):
     await w.say(ADMIN, "/start")
-    await w.press(ADMIN, "Согласен")
+    await w.press(ADMIN, "Даю согласие")
     await w.say(ADMIN, "/help")
