@@ -13,7 +13,6 @@ and the status: a refusal is shown as the service words it and changes nothing.
 
 from __future__ import annotations
 
-import html
 import logging
 
 from aiogram import Bot
@@ -28,11 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.errors import AccessDenied, DomainError, NotFound
-from bot.services.mandates import decisions, lifecycle
+from bot.services.mandates import decisions
 from bot.services.mandates.card import MandateCard, card_place, mandate_card, remember_card
 from bot.services.people import Person
 from bot.texts import t
-from handlers.callbacks import MandateCb, MandateRateCb
+from handlers.callbacks import MandateCb
 from handlers.mandates import card_view
 from handlers.mandates.attachments import send_attachments, send_place
 from handlers.mandates.work_state import REMEMBERED_LIST, WORK, leave_work
@@ -205,47 +204,3 @@ async def redraw(
     _, text, markup = await load_card(session, person, mandate_id, clock, state)
     chat = query.from_user.id
     await put_card(session, bot, clock, chat, mandate_id, text, markup, pressed_id(query))
-
-
-async def ask_rating(
-    query: CallbackQuery,
-    message: Message,
-    callback_data: MandateCb,
-    person: Person,
-    session: AsyncSession,
-) -> None:
-    try:
-        mandate = await lifecycle.check_action(session, person, callback_data.id, "rate")
-    except DomainError as error:
-        await refuse(query, error)
-        return
-    await query.answer()
-    await message.answer(
-        t("mandate_work.prompt.rate", number=html.escape(mandate.number)),
-        reply_markup=card_view.rate_keyboard(mandate.id),
-    )
-
-
-async def rate(
-    query: CallbackQuery,
-    callback_data: MandateRateCb,
-    person: Person,
-    session: AsyncSession,
-    clock: Clock,
-    bot: Bot,
-) -> None:
-    """`mdr:<id>:<score>`, from the notice or the card: 1–5, or 0 for «Нет». The message
-    with the buttons becomes the thank-you, so its buttons are gone after one press."""
-    score = None if callback_data.score == 0 else callback_data.score
-    try:
-        m = await decisions.rate_mandate(session, person, callback_data.id, score, clock.now())
-    except DomainError as error:
-        await refuse(query, error)
-        return
-    number = html.escape(m.number)
-    if m.status == lifecycle.MandateStatus.ACCEPTED:  # «нет» or 1–2: back in work
-        text = t("mandate_work.done.reopened", number=number)
-    else:
-        text = t("mandate_work.done.rated", number=number, rating=score)
-    await query.answer()
-    await show(query, bot, text, InlineKeyboardMarkup(inline_keyboard=[]))

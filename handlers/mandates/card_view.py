@@ -24,7 +24,7 @@ from bot.services.mandates.place import place_line
 from bot.services.people import Person
 from bot.services.working_days import last_day_to_answer
 from bot.texts import plural, t
-from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb
+from handlers.callbacks import MandateCb, MandateListCb
 
 # Telegram allows 4096 characters of visible text; keep a margin.
 CARD_LIMIT = 4000
@@ -214,14 +214,3 @@ def back_to_list(card: MandateCard, remembered: str | None) -> MandateListCb:
     if card.viewer == ActorRole.SECRETARY:
         return MandateListCb(view="inbox", page=1)
     return MandateListCb(view="cur", page=1)
-
-
-def rate_keyboard(mandate_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for score in range(1, 6):
-        builder.button(text=str(score), callback_data=MandateRateCb(id=mandate_id, score=score))
-    builder.button(
-        text=t("mandates.button.rate_no"), callback_data=MandateRateCb(id=mandate_id, score=0)
-    )
-    builder.adjust(5, 1)
-    return builder.as_markup()

@@ -27,18 +27,16 @@ from bot.services.mandates.draft import AUTHORITY_MAX, NOTE_MAX, validate_note
 from bot.services.mandates.queries import NUMBER_PATTERN
 from bot.services.people import Person
 from bot.texts import t
-from handlers.callbacks import MandateCb, MandateListCb, MandateRateCb, PickCb
+from handlers.callbacks import MandateCb, MandateListCb, PickCb
 from handlers.common import open_menu
 from handlers.filters import Onboarded
 from handlers.mandates import card_view, list_view, submit_branch
 from handlers.mandates.card import (
     accept,
-    ask_rating,
     load_card,
     open_card,
     pressed_id,
     put_card,
-    rate,
     refuse,
 )
 from handlers.mandates.lists import find_number, inbox_command, list_page, mandates_command
@@ -288,8 +286,6 @@ def create_router() -> Router:
     router.callback_query.register(
         forward_without_note, MandateCb.filter(F.action == "fwd_skip"), MandateWork.forward_note
     )
-    router.callback_query.register(ask_rating, MandateCb.filter(F.action == "rate"))
-    router.callback_query.register(rate, MandateRateCb.filter())
 
     for waiting in MandateWork.__all_states__:
         router.message.register(receive_text, waiting, AN_ANSWER)
