@@ -135,6 +135,21 @@ class Walk:
             print(f"  {self._name(chat_id)}: {n}")
 
 
+async def demo_invites(env: dict[str, str], branch: str, *roles: str) -> dict[str, str]:
+    """For a walk's `prepare`: the demo structure, and an invite token per role for the
+    branch, made with the CLI as an admin would."""
+    tokens: dict[str, str] = {}
+    invites = [("invite", "--role", role, "--branch", branch) for role in roles]
+    for args in [("migrate",), ("seed-demo",), *invites]:
+        process = await asyncio.create_subprocess_exec(
+            str(ROOT / ".venv/bin/pervichka"), *args, env=env, stdout=asyncio.subprocess.PIPE
+        )
+        out, _ = await process.communicate()
+        if args[0] == "invite":
+            tokens[args[2]] = out.decode().split("start=")[1].split()[0]
+    return tokens
+
+
 async def main(walk_file: str) -> None:
     spec = importlib.util.spec_from_file_location("walk_file", walk_file)
     assert spec is not None

@@ -2,28 +2,15 @@
 member submits a mandate (with two mistakes), the secretary accepts it and asks a question,
 the member answers by typing, the secretary marks it done, the member rates it."""
 
-import asyncio
-import re
+from walk import demo_invites
 
 SECRETARY, MEMBER = 9101, 9102
 NAMES = {SECRETARY: "Секретарь", MEMBER: "Участница"}
 LINKS: dict[str, str] = {}
 
 
-async def _cli(env, *args: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        ".venv/bin/pervichka", *args, env=env, stdout=asyncio.subprocess.PIPE
-    )
-    out, _ = await process.communicate()
-    return out.decode()
-
-
 async def prepare(env) -> None:
-    await _cli(env, "migrate")
-    await _cli(env, "seed-demo")
-    for role in ("secretary", "member"):
-        out = await _cli(env, "invite", "--role", role, "--branch", "20-03")
-        LINKS[role] = re.search(r"start=(\S+)", out).group(1)
+    LINKS.update(await demo_invites(env, "20-03", "secretary", "member"))
 
 
 async def walk(w) -> None:

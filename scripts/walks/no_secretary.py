@@ -1,7 +1,6 @@
 """A branch without a secretary: its curator answers, the region's admin is told once."""
 
-import asyncio
-import re
+from walk import demo_invites
 
 ADMIN, CURATOR, MEMBER = 9201, 9202, 9203
 NAMES = {ADMIN: "Админ", CURATOR: "Куратор", MEMBER: "Участник"}
@@ -9,20 +8,8 @@ ENV = {"ADMIN_IDS": str(ADMIN)}
 LINKS: dict[str, str] = {}
 
 
-async def _cli(env, *args: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        ".venv/bin/pervichka", *args, env=env, stdout=asyncio.subprocess.PIPE
-    )
-    out, _ = await process.communicate()
-    return out.decode()
-
-
 async def prepare(env) -> None:
-    await _cli(env, "migrate")
-    await _cli(env, "seed-demo")
-    for role in ("curator", "member"):
-        out = await _cli(env, "invite", "--role", role, "--branch", "20-05")
-        LINKS[role] = re.search(r"start=(\S+)", out).group(1)
+    LINKS.update(await demo_invites(env, "20-05", "curator", "member"))
 
 
 async def walk(w) -> None:
