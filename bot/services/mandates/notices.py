@@ -25,9 +25,10 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 
+# The module, not its names: rating imports records, which imports this module.
+from bot.services.mandates import rating as author_rating
 from bot.services.mandates.draft import category_name
 from bot.services.mandates.place import map_url, place_line
-from bot.services.mandates.rating import rating_buttons
 from bot.services.outbox import Button, Notice
 from bot.texts import plural, t
 from storage.models import Mandate
@@ -209,7 +210,7 @@ def _status_changed(mandate: Mandate, comment: str | None) -> Notice:
     if status == "resolved":
         text = _with_comment(t("mandates.notice.resolved", number=number), comment)
         text = f"{text}\n\n{t('mandates.notice.rate_question')}"
-        return Notice(mandate.author_id, text, buttons=rating_buttons(mandate.id))
+        return Notice(mandate.author_id, text, buttons=author_rating.rating_buttons(mandate.id))
     if status == "rejected":
         text = t("mandates.notice.rejected", number=number, comment=html.escape(comment or ""))
         return Notice(mandate.author_id, text, buttons=_open_button(mandate.id))

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import DomainError
+from bot.services.mandates import records
 from bot.services.mandates.access import Action
 from bot.services.mandates.draft import validate_note
-from bot.services.mandates.records import load_mandate, require_for, staff_chats
 from bot.services.outbox import Button, Notice, enqueue
 from bot.services.people import Person
 from bot.texts import t
@@ -54,9 +54,9 @@ async def explain_rating(
     `rating_not_found` (no rating of theirs waits for words), `rating_explained` (already
     given)."""
     comment = validate_note(text)
-    loaded = await load_mandate(session, mandate_id)
+    loaded = await records.load_mandate(session, mandate_id)
     mandate = loaded.mandate
-    require_for(person, Action.RATE, loaded)
+    records.require_for(person, Action.RATE, loaded)
     event = await session.scalar(
         select(MandateEvent)
         .where(
@@ -80,7 +80,7 @@ async def explain_rating(
         comment=html.escape(comment),
     )
     open_button = [[Button(t("mandates.button.open"), f"md:open:{mandate.id}")]]
-    chats = await staff_chats(session, mandate.branch_id)
+    chats = await records.staff_chats(session, mandate.branch_id)
     await enqueue(
         session,
         now,
