@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import HandledUpdate
@@ -31,12 +31,14 @@ async def first_time(session: AsyncSession, bot_id: int, update_id: int, now: da
 
 async def was_handled(session: AsyncSession, bot_id: int, update_id: int) -> bool:
     """Whether the update was applied already (a read: no write turn for it)."""
-    found = await session.scalar(
-        select(HandledUpdate.update_id).where(
-            HandledUpdate.bot_id == bot_id, HandledUpdate.update_id == update_id
-        )
-    )
+    found = await session.scalar(_HANDLED, {"bot_id": bot_id, "update_id": update_id})
     return found is not None
+
+
+# Built once: every update asks, and building the statement cost more than running it.
+_HANDLED = select(HandledUpdate.update_id).where(
+    HandledUpdate.bot_id == bindparam("bot_id"), HandledUpdate.update_id == bindparam("update_id")
+)
 
 
 async def forget_before(session: AsyncSession, moment: datetime) -> int:

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Branch, Consent, Region, RoleAssignment, User
@@ -123,7 +123,7 @@ async def load_person(
 _PersonRow = Row[User, str, int | None, int | None, bool, int, str]
 
 
-async def _person_rows(session: AsyncSession, user_id: int) -> list[_PersonRow]:
+def _person_statement() -> Select[*tuple[Any, ...]]:
     """The user with each role assignment (a row per role, one without any), their latest
     consent and their region's time zone: everything a Person needs, in one statement."""
     latest_consent = (
@@ -147,8 +147,11 @@ async def _person_rows(session: AsyncSession, user_id: int) -> list[_PersonRow]:
         .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
         .outerjoin(Consent, Consent.id == latest_consent)
     )
-    statement = _in_home_region(statement).where(User.id == user_id)
-    return list((await session.execute(statement)).all())
+    return _in_home_region(statement).where(User.id == bindparam("user_id"))
+
+
+async def _person_rows(session: AsyncSession, user_id: int) -> list[_PersonRow]:
+    return list((await session.execute(_PERSON, {"user_id": user_id})).all())
 
 
 def _person(
@@ -211,6 +214,11 @@ def _in_home_region(statement: _Select) -> _Select:
     return statement.outerjoin(
         Branch, Branch.id == func.coalesce(User.branch_id, first_secretary_branch)
     ).outerjoin(Region, Region.id == Branch.region_id)
+
+
+# Built once, at import: every update reads its person, and building the statement anew
+# cost more than running it (about a sixth of an update's time with 100 in flight).
+_PERSON = _person_statement()
 
 
 async def grant_role(
