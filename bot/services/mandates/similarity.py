@@ -5,7 +5,6 @@ sending a duplicate."""
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +19,7 @@ from bot.services.mandates.lifecycle import UNFINISHED_STATUSES
 from bot.services.mandates.records import load_mandate, new_event, require_for
 from bot.services.outbox import enqueue
 from bot.services.people import Person
+from bot.services.russian_words import stem, words
 from storage.models import Mandate, MandateSupporter
 from storage.statements import dialect_insert, rows_changed
 
@@ -46,31 +46,17 @@ class SimilarMandate:
     score: float  # 0..1, token-set Jaccard similarity
 
 
-_WORD_RE = re.compile(r"[0-9]+|[a-zа-я]+")
-
-
 # Words that say nothing about the problem itself (politeness, fillers, «улица», «дом»).
 _STOP_WORDS = (
     "для что это как нет уже очень прошу пожалуйста нужно необходимо надо чтобы если когда "
     "только который наш ваш все есть было быть будет можно может также улица дом город район"
 )
-
-
-def _stem(word: str) -> str:
-    # A cheap Russian "stemmer": drop the vowel ending, keep the first four letters. Crude,
-    # but inflections of one word («двор», «дворе», «двора»; «освещение», «освещения»)
-    # meet, which is what matching short complaints needs.
-    if word.isdigit():
-        return word
-    return word.rstrip("аеёиоуыэюяйь")[:4]
-
-
-_STOP_STEMS = frozenset(_stem(word) for word in _STOP_WORDS.split())
+_STOP_STEMS = frozenset(stem(word) for word in _STOP_WORDS.split())
 
 
 def _tokens(*texts: str | None) -> frozenset[str]:
-    words = _WORD_RE.findall(" ".join(t for t in texts if t).lower().replace("ё", "е"))
-    stems = (_stem(w) for w in words if w.isdigit() or len(w) >= 3)
+    found = words(" ".join(t for t in texts if t))
+    stems = (stem(w) for w in found if w.isdigit() or len(w) >= 3)
     return frozenset(s for s in stems if s and s not in _STOP_STEMS)
 
 
