@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.delivery.outcomes import GIVE_UP_AFTER, KEEP_FOR, Outcome, Outcomes, backoff
+from bot.delivery.progress import Progress
 from bot.delivery.queue import PENDING, due_heads
 from bot.delivery.requests import request_for
 from bot.delivery.throttle import Throttle
@@ -87,6 +88,7 @@ class OutboxSender:
         self.default_timezone = default_timezone
         self.keep_for = keep_for
         self.throttle = Throttle(clock, global_rate)
+        self.progress = Progress(bot, database, clock, self.throttle)
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -124,6 +126,7 @@ class OutboxSender:
         is idempotent."""
         self.wake()
         await self.prune(now - self.keep_for)
+        await self.progress.report()
 
     async def prune(self, before: datetime) -> int:
         """Delete finished rows queued before `before`, in bounded batches; never a pending
@@ -259,6 +262,8 @@ class OutboxSender:
             raise
         if unsent := rows[len(sends) :]:
             await self._release(unsent)  # stopping: another sender may take them now
+        if any(row.broadcast_id for row in rows):
+            await self.progress.report()
         return sum(outcome.values.get("status") == "sent" for outcome in outcomes)
 
     async def _claim(self, session: AsyncSession, now: datetime) -> list[OutboxMessage]:

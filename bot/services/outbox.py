@@ -10,6 +10,7 @@ the sender holds it while the recipient's quiet hours last (`QuietHours`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import signal_after_commit
-from storage.models import OutboxMessage
+from storage.models import Broadcast, OutboxMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,32 @@ async def enqueue(session: AsyncSession, now: datetime, *notices: Notice) -> Non
     await session.flush()
     # The sender is woken once this commits (bot/app.py listens for it).
     signal_after_commit(session, "outbox")
+
+
+# From this many notices on, delivery takes more than a second at Telegram's limit, and the
+# sender gets a progress line; fewer go out before anyone would read one.
+PROGRESS_FROM = 30
+
+
+async def enqueue_broadcast(
+    session: AsyncSession, now: datetime, sender_chat: int, label: str, notices: Sequence[Notice]
+) -> int:
+    """Queue many notices at once for the person `sender_chat`, who is then shown how far
+    their delivery got (`label`, HTML, says what is sent), in a line the delivery loop
+    sends and edits (bot/delivery/progress.py). Returns how many were queued."""
+    if len(notices) < PROGRESS_FROM:
+        await enqueue(session, now, *notices)
+        return len(notices)
+    broadcast = Broadcast(chat_id=sender_chat, label=label, total=len(notices), created_at=now)
+    session.add(broadcast)
+    await session.flush()
+    rows = [notice.to_row(now) for notice in notices]
+    for row in rows:
+        row.broadcast_id = broadcast.id
+    session.add_all(rows)
+    await session.flush()
+    signal_after_commit(session, "outbox")
+    return len(notices)
 
 
 @dataclass(frozen=True, slots=True)

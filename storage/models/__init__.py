@@ -18,7 +18,7 @@ from storage.models.mandates import (
 )
 from storage.models.masterclasses import Masterclass, MasterclassRegistration
 from storage.models.onboarding import Invite, InviteBranch
-from storage.models.outbox import OutboxMessage
+from storage.models.outbox import Broadcast, OutboxMessage
 from storage.models.people import Consent, RoleAssignment, User
 from storage.models.structure import Branch, LocalBranch, Region
 from storage.models.updates import HandledUpdate
@@ -27,6 +27,7 @@ __all__ = [
     "NAMING",
     "Base",
     "Branch",
+    "Broadcast",
     "Consent",
     "DueWork",
     "FsmRecord",

@@ -34,6 +34,14 @@ class OutboxMessage(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_outbox_created_at", "created_at"),
+        # A broadcast's rows, counted for its progress line (bot/delivery/progress.py).
+        Index(
+            "ix_outbox_broadcast",
+            "broadcast_id",
+            "status",
+            sqlite_where=text("broadcast_id IS NOT NULL"),
+            postgresql_where=text("broadcast_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,3 +65,24 @@ class OutboxMessage(Base):
     held_until: Mapped[datetime | None]
     # Not worth sending after this; none: the sender's default (see bot.delivery).
     expires_at: Mapped[datetime | None]
+    # One of many rows queued at once for one sender of them (`Broadcast`), who watches
+    # a progress line; none for a single notice.
+    broadcast_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Broadcast(Base):
+    """Many notices queued at once, and the line in their sender's chat that says how far
+    their delivery got («Разослано 1 200 из 3 400»), edited as it goes."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)  # who sent it, and sees the progress
+    label: Mapped[str] = mapped_column(Text)  # HTML: what is being sent
+    total: Mapped[int] = mapped_column(Integer)
+    # The progress message; 0 while a sender is sending it (a claim among processes).
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    shown: Mapped[str | None] = mapped_column(Text)  # the text last shown there
+    shown_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

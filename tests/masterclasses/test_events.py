@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.services.errors import AccessDenied
 from bot.services.masterclasses import events
@@ -13,6 +14,7 @@ from bot.services.masterclasses.audience import Audience, Scope
 from bot.services.masterclasses.errors import MasterclassError
 from bot.services.masterclasses.events import KEEP, MasterclassEdit
 from bot.texts import has
+from storage.models import Broadcast
 from tests.mandates.helpers import act, outbox
 from tests.masterclasses.helpers import (
     CROWD_FROM,
@@ -126,6 +128,19 @@ async def test_the_announcement_reaches_exactly_the_audience(database, world, cl
     # Shown in Novosibirsk time: 4 hours ahead of the organiser's Moscow.
     local = (start + timedelta(hours=7)).strftime("%d.%m.%Y %H:%M")
     assert local in far
+
+
+async def test_a_large_announcement_shows_the_organiser_its_progress(database, world, clock):
+    crowd = [CROWD_FROM + n for n in range(40)]
+    await add_members(database, world.branch, *crowd)
+    masterclass = await for_branch(world, database, clock.now(), title="Наказы <и> ТОС")
+
+    assert await act(database, events.announce, world.curator, masterclass.id, clock.now()) == 43
+    async with database.sessions() as session:
+        [broadcast] = await session.scalars(select(Broadcast))
+    assert (broadcast.chat_id, broadcast.total) == (world.curator, 43)
+    assert broadcast.label == "📣 Объявление о мастер-классе «Наказы &lt;и&gt; ТОС»"
+    assert {m.broadcast_id for m in await outbox(database)} == {broadcast.id}
 
 
 async def test_an_edit_tells_everyone_registered_or_waiting_what_changed(database, world, clock):

@@ -33,7 +33,7 @@ from bot.services.masterclasses.notices import Change, duration_text, when
 from bot.services.masterclasses.parsing import MAX_AHEAD, MAX_DURATION, MIN_DURATION
 from bot.services.masterclasses.records import ACTIVE, REGISTERED, locked, require_upcoming
 from bot.services.masterclasses.registration import promote_waiting
-from bot.services.outbox import enqueue
+from bot.services.outbox import enqueue, enqueue_broadcast
 from bot.services.people import Person, timezones_of
 from bot.texts import t
 from storage.models import Masterclass, MasterclassRegistration
@@ -153,8 +153,13 @@ async def announce(
         if p != masterclass.organiser_id
     ]
     zones = await timezones_of(session, people, masterclass.timezone)
-    await enqueue(session, now, *(notices.announcement(p, masterclass, zones[p]) for p in people))
-    return len(people)
+    return await enqueue_broadcast(
+        session,
+        now,
+        person.id,
+        t("masterclasses.broadcast.announcement", title=html.escape(masterclass.title)),
+        [notices.announcement(p, masterclass, zones[p]) for p in people],
+    )
 
 
 class Keep(Enum):
@@ -309,8 +314,13 @@ async def message_registered(
         raise MasterclassError("masterclass_cancelled")
     clean = _text(text, MESSAGE, "message_length")
     people = await _people(session, masterclass.id, statuses=(REGISTERED,))
-    await enqueue(session, now, *(notices.message_to_all(p, masterclass, clean) for p in people))
-    return len(people)
+    return await enqueue_broadcast(
+        session,
+        now,
+        person.id,
+        t("masterclasses.broadcast.message", title=html.escape(masterclass.title)),
+        [notices.message_to_all(p, masterclass, clean) for p in people],
+    )
 
 
 async def _people(

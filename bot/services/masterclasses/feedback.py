@@ -23,7 +23,7 @@ from bot.services.masterclasses.access import require_manage
 from bot.services.masterclasses.errors import MasterclassError
 from bot.services.masterclasses.parsing import parse_link
 from bot.services.masterclasses.records import REGISTERED, loaded, registration_of
-from bot.services.outbox import Notice, enqueue
+from bot.services.outbox import Notice, enqueue, enqueue_broadcast
 from bot.services.people import Person
 from bot.texts import t
 from storage.models import Masterclass, MasterclassRegistration
@@ -171,10 +171,12 @@ async def send_materials(
         )
     )
     file_id = material.value.strip()
-    await enqueue(
+    return await enqueue_broadcast(
         session,
         now,
-        *(
+        person.id,
+        t("masterclasses.broadcast.materials", title=html.escape(masterclass.title)),
+        [
             Notice(
                 p,
                 text,
@@ -182,6 +184,5 @@ async def send_materials(
                 video=file_id if kind == MaterialKind.VIDEO else None,
             )
             for p in people
-        ),
+        ],
     )
-    return len(people)
