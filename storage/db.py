@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
+from storage.sqlite_inline import inline_creator
+
 # The unit of work of the update being handled, so that the FSM storage reads and writes
 # the state in the update's own transaction: a step's state and data commit together, and
 # the storage never waits on a write turn its own update holds.
@@ -186,6 +188,7 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(
                 url,
                 echo=echo,
+                async_creator=inline_creator(url),
                 poolclass=AsyncAdaptedQueuePool,
                 pool_size=1,
                 max_overflow=0,
@@ -196,6 +199,7 @@ class Database:
             self.read_engine: AsyncEngine = create_async_engine(
                 url,
                 echo=echo,
+                async_creator=inline_creator(url),
                 poolclass=AsyncAdaptedQueuePool,
                 pool_size=5,
                 max_overflow=10,
