@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendDocument,
+)
 from aiogram.types import BufferedInputFile
 
 from bot.services.masterclasses import notices
@@ -318,6 +323,8 @@ async def test_decline_frees_the_seat_and_promotes_the_queue(
     user = make_client(world.author)
     await user.click_data(data("decline", masterclass.id))
     assert last_answer(recording) == "Хорошо, место освобождено."
+    [bare] = recording.sent(EditMessageReplyMarkup)  # the reminder's buttons are taken off
+    assert (bare.message_id, bare.reply_markup) == (1, None)
     [document] = documents(recording, world.author)
     assert b"METHOD:CANCEL" in ics_of(document)
     assert "освобождено" in (document.caption or "")
