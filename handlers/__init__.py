@@ -19,18 +19,22 @@ def build_routers() -> list[Router]:
     from handlers import chats, common, errors, fallback
     from handlers.admin import panel
     from handlers.mandates import author, export, my_list, submit, work
+    from handlers.masterclasses import catalogue, create, manage
     from handlers.onboarding import joining
 
     order = (
         errors,
         chats,
         common,
+        catalogue,  # before joining: it answers /start mc_<id> of an onboarded person
         joining,
         author,
         submit,
         my_list,
         work,
         export,
+        create,
+        manage,
         panel,
         fallback,
     )

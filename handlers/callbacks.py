@@ -121,3 +121,47 @@ class ExportCb(CallbackData, prefix="ex"):
     # "week", "month", "quarter", "year", "all": checked by the handler, which tells
     # an unknown period apart from a stale button.
     period: str
+
+
+# --- masterclasses -----------------------------------------------------------------------
+# `mc` and `mcr` are also produced by bot/services/masterclasses/notices.py for buttons in
+# notices sent through the outbox: keep these two factories in step with it.
+
+
+class MasterclassCb(CallbackData, prefix="mc"):
+    """A person's action on one masterclass: "open" its card, "reg" register (or join the
+    waiting list), "unreg" cancel the registration, "ics" the current calendar file,
+    "come" / "decline" the day-before answer, "checkin" ask for the room's code."""
+
+    action: Literal["open", "reg", "unreg", "ics", "come", "decline", "checkin"]
+    id: TableId
+
+
+class MasterclassRateCb(CallbackData, prefix="mcr"):
+    id: TableId
+    score: Annotated[int, Field(ge=1, le=5)]
+
+
+class MasterclassListCb(CallbackData, prefix="mcl"):
+    """A page of a masterclass list: "up" upcoming for me, "my" my registrations,
+    "org" the organiser's own."""
+
+    view: Literal["up", "my", "org"]
+    page: PageNumber = 1
+
+
+class OrganiserCb(CallbackData, prefix="mco"):
+    """The organiser's action on one of their masterclasses (`manage`), with a page for
+    the people list."""
+
+    action: str  # an open set: each handler of handlers/masterclasses/manage.py checks it
+    id: TableId
+    page: PageNumber = 1
+
+
+class NewMasterclassCb(CallbackData, prefix="mcn"):
+    """A step of `/new_masterclass`: "aud" (value: audience choice), "skip", "publish",
+    "announce" (value: yes|no), "edit" (value: field), "cancel"."""
+
+    action: Literal["aud", "skip", "publish", "announce", "edit", "cancel", "cap"]
+    value: str = ""

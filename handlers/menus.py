@@ -35,17 +35,19 @@ log = logging.getLogger(__name__)
 
 # Menu buttons (keys in menu.toml) and commands per role, in the order they are shown.
 MENU_BUTTONS: dict[Role, list[str]] = {
-    Role.MEMBER: ["mandate_new", "my_mandates"],
-    Role.SECRETARY: ["inbox", "export"],
-    Role.CURATOR: ["mandates", "export"],
-    Role.ADMIN: ["mandates", "export", "admin"],
+    Role.MEMBER: ["mandate_new", "my_mandates", "masterclasses"],
+    Role.SECRETARY: ["inbox", "export", "masterclasses"],
+    Role.CURATOR: ["mandates", "export", "masterclasses", "mc_organise"],
+    Role.ADMIN: ["mandates", "export", "masterclasses", "mc_organise", "admin"],
 }
+_VISITOR = ["masterclasses", "my_masterclasses", "checkin"]
+_ORGANISER = ["new_masterclass", "my_organised"]
 COMMANDS: dict[Role | None, list[str]] = {
     None: ["start", "help", "cancel", "consent"],
-    Role.MEMBER: ["mandate", "my_mandates"],
-    Role.SECRETARY: ["inbox", "export"],
-    Role.CURATOR: ["mandates", "export"],
-    Role.ADMIN: ["mandates", "export", "admin"],
+    Role.MEMBER: ["mandate", "my_mandates", *_VISITOR],
+    Role.SECRETARY: ["inbox", "export", *_VISITOR],
+    Role.CURATOR: ["mandates", "export", *_VISITOR, *_ORGANISER],
+    Role.ADMIN: ["mandates", "export", *_VISITOR, *_ORGANISER, "admin"],
 }
 ROLE_ORDER = (Role.MEMBER, Role.SECRETARY, Role.CURATOR, Role.ADMIN)
 
