@@ -160,8 +160,11 @@ class OrganiserCb(CallbackData, prefix="mco"):
 
 
 class NewMasterclassCb(CallbackData, prefix="mcn"):
-    """A step of `/new_masterclass`: "aud" (value: audience choice), "skip", "publish",
-    "announce" (value: yes|no), "edit" (value: field), "cancel"."""
+    """A step of `/new_masterclass`: "new" (the organiser menu's button: start it), "aud"
+    (value: an audience screen or choice, see handlers/masterclasses/create_form.py),
+    "cap" (value "none": no seat limit), "skip" (value "deadline": as the start),
+    "publish", "announce" (value: yes|no), "edit" (value: field, "" to pick one, "back"),
+    "cancel"."""
 
-    action: Literal["aud", "skip", "publish", "announce", "edit", "cancel", "cap"]
+    action: Literal["new", "aud", "skip", "publish", "announce", "edit", "cancel", "cap"]
     value: str = ""
