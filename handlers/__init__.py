@@ -19,7 +19,7 @@ def build_routers() -> list[Router]:
     from handlers import chats, common, errors, fallback
     from handlers.admin import panel
     from handlers.mandates import author, export, my_list, submit, work
-    from handlers.masterclasses import catalogue, create, manage
+    from handlers.masterclasses import attend, catalogue, create, manage
     from handlers.onboarding import joining
 
     order = (
@@ -35,6 +35,7 @@ def build_routers() -> list[Router]:
         export,
         create,
         manage,
+        attend,
         panel,
         fallback,
     )

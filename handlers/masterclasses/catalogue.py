@@ -11,7 +11,7 @@ gets «Нет доступа» and changes nothing; any other refusal is shown a
 and the card is redrawn to show where things stand.
 
 The buttons are `mc:<action>:<id>` (`MasterclassCb`), the same ones the outbox notices
-carry (`notices.py`); `mc:checkin:<id>` and the ratings belong to `manage`.
+carry (`notices.py`); `mc:checkin:<id>` and the ratings belong to `attend`.
 """
 
 from __future__ import annotations
