@@ -39,8 +39,9 @@ def utc(*args: int) -> datetime:
         ("Завтра в 9:05", NOVOSIBIRSK, utc(2026, 11, 24, 2, 5)),
         ("сегодня 19:00", MOSCOW, utc(2026, 11, 23, 16, 0)),
         ("послезавтра 10:00", MOSCOW, utc(2026, 11, 25, 7, 0)),
-        # No year, and this year's day has passed: next year's.
+        # No year, and this year's day is long past: next year's.
         ("05.01 12:00", MOSCOW, utc(2027, 1, 5, 9, 0)),
+        ("22.05 12:00", MOSCOW, utc(2027, 5, 22, 9, 0)),
         ("1.2.2027 8:00", MOSCOW, utc(2027, 2, 1, 5, 0)),
     ],
 )
@@ -70,6 +71,7 @@ def test_today_is_the_organisers_today_not_utcs():
         ("25.12 18:60", "time_invalid"),
         ("сегодня 9:00", "start_in_past"),  # it is 10:00 in Moscow
         ("23.11.2026 09:59", "start_in_past"),
+        ("20.11 18:30", "start_in_past"),  # three days ago, not next November
         ("01.01.2030 10:00", "start_too_far"),
     ],
 )

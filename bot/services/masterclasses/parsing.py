@@ -7,7 +7,8 @@ asked again at once.
 Dates are read as people write them in Russian: day first (`25.12 18:30`,
 `25.12.2026 18:30`, `25.12.26 18:30`, `25/12 18:30`) or a word (`сегодня 9:00`,
 `завтра 18:30`, `послезавтра 10:00`), with «в» allowed before the time. A date without a
-year is the next such day that is still ahead. `datetime.date` validates the calendar
+year is the nearest such day: «05.01» typed in December is next January, but «01.12»
+typed on 2 December is yesterday (and refused as past), not a day eleven months away. `datetime.date` validates the calendar
 (31.02 is refused), the wall-clock time is read in the organiser's zone, python-dateutil
 resolves a time a clock change skips, zoneinfo turns it into UTC. (dateutil's own parser
 reads «25.12» as 25 January 2012, so the shape is matched here instead.)
@@ -31,6 +32,8 @@ MAX_AHEAD = timedelta(days=366)
 MIN_DURATION, MAX_DURATION = 5, 12 * 60  # minutes
 MAX_CAPACITY = 100_000
 MAX_LINK = 1000
+# A yearless day further back than this is read as next year's.
+_NEXT_YEAR_AFTER = timedelta(days=183)
 
 _RELATIVE_DAYS = {"сегодня": 0, "завтра": 1, "послезавтра": 2}
 _MOMENT = re.compile(
@@ -71,8 +74,7 @@ def parse_moment(text: str, timezone: str, now: datetime) -> datetime:
             if len(numbers) == 3 or (day_of_month, month) != (29, 2):
                 raise MasterclassError("start_no_such_day") from None
             day = _next_leap_day(today)  # 29.02 without a year, in a common year
-        if len(numbers) == 2 and day < today:
-            # «05.01» typed in December is next January.
+        if len(numbers) == 2 and today - day > _NEXT_YEAR_AFTER:
             day = _same_day_next_year(day)
     wall = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
     return as_utc(tz.resolve_imaginary(wall))
