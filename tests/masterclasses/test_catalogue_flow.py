@@ -14,11 +14,13 @@ from aiogram.methods import (
     SendDocument,
 )
 from aiogram.types import BufferedInputFile
+from sqlalchemy import select
 
-from bot.services.masterclasses import notices
+from bot.services.masterclasses import events, notices
 from bot.services.masterclasses import registration as reg
 from bot.services.masterclasses.audience import Audience, Scope
 from handlers.callbacks import MasterclassCb, MasterclassListCb
+from storage.models import OutboxMessage
 from tests.harness.factories import make_user
 from tests.mandates.helpers import act
 from tests.masterclasses.helpers import create, for_branch, fresh, registrations, texts_to
@@ -187,6 +189,25 @@ async def test_the_card_then_a_seat_with_its_ics(database, world, clock, make_cl
     await user.click("К списку")
     assert "Ближайшие мастер-классы" in user.last_text
     assert "✅ Вы записаны" in user.last_text
+
+
+async def test_the_announcement_registers_in_one_press(
+    database, world, clock, make_client, recording
+):
+    masterclass = await for_branch(world, database, clock.now(), capacity=5)
+    await act(database, events.announce, world.curator, masterclass.id, clock.now())
+    async with database.sessions() as session:
+        row = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.chat_id == world.author)
+        )
+    assert row is not None
+    rows = [[button["text"] for button in line] for line in row.payload["buttons"]]
+    assert rows == [["✍️ Записаться"], ["📄 Открыть"]]
+    user = make_client(world.author)
+    await user.click_data(row.payload["buttons"][0][0]["callback_data"])
+    assert last_answer(recording) == "✅ Вы записаны!"
+    assert "✅ <b>Вы записаны.</b>" in user.last_text  # the announcement became the card
+    assert await state_of(database, masterclass.id) == (1, [(world.author, "registered")])
 
 
 async def test_full_then_the_queue_then_a_cancellation_promotes(

@@ -5,6 +5,7 @@ Callback data, for the chat flows to parse (`MasterclassCb(prefix="mc", action, 
 `MasterclassRateCb(prefix="mcr", id, score)`):
 
 - `mc:open:<id>`     the masterclass's card;
+- `mc:reg:<id>`      «Записаться» on the announcement (`registration.register`);
 - `mc:ics:<id>`      send me the current `.ics` (`ics.calendar_file` with my registration's
                      sequence; a cancelling one when the event or my registration is
                      cancelled): the outbox sends Telegram file_ids only, so a file made
@@ -117,7 +118,11 @@ def announcement(chat_id: int, masterclass: Masterclass, timezone: str) -> Notic
             seats=seats_line(seats_left_of(masterclass)),
             deadline=when(masterclass.registration_deadline, timezone),
         ),
-        [_open(masterclass.id)],
+        # A seat in one press: the card opens in place of the announcement with the answer.
+        [
+            [Button(t("masterclasses.button.register"), masterclass_cb("reg", masterclass.id))],
+            _open(masterclass.id),
+        ],
         expires_at=masterclass.registration_deadline,
     )
 

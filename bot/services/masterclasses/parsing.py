@@ -8,10 +8,11 @@ Dates are read as people write them in Russian: day first (`25.12 18:30`,
 `25.12.2026 18:30`, `25.12.26 18:30`, `25/12 18:30`) or a word (`сегодня 9:00`,
 `завтра 18:30`, `послезавтра 10:00`), with «в» allowed before the time. A date without a
 year is the nearest such day: «05.01» typed in December is next January, but «01.12»
-typed on 2 December is yesterday (and refused as past), not a day eleven months away. `datetime.date` validates the calendar
-(31.02 is refused), the wall-clock time is read in the organiser's zone, python-dateutil
-resolves a time a clock change skips, zoneinfo turns it into UTC. (dateutil's own parser
-reads «25.12» as 25 January 2012, so the shape is matched here instead.)
+typed on 2 December is yesterday (and refused as past), not a day eleven months away.
+`datetime.date` validates the calendar (31.02 is refused), the wall-clock time is read in
+the organiser's zone, python-dateutil resolves a time a clock change skips, zoneinfo turns
+it into UTC. (dateutil's own parser reads «25.12» as 25 January 2012, so the shape is
+matched here instead.)
 """
 
 from __future__ import annotations
