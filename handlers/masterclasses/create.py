@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.errors import AccessDenied, DomainError
-from bot.services.masterclasses import events, parsing
-from bot.services.masterclasses.access import is_organiser, may_organise
+from bot.services.masterclasses import events, parsing, records
+from bot.services.masterclasses.access import is_organiser, may_organise, require_manage
 from bot.services.masterclasses.audience import Audience, Scope, resolve
 from bot.services.masterclasses.errors import MasterclassError
 from bot.services.masterclasses.notices import duration_text, when
@@ -54,7 +54,14 @@ from handlers.masterclasses.create_form import (
     to_draft,
     with_back,
 )
-from handlers.replies import drop_buttons, error_text, free_input, show_in_place
+from handlers.replies import (
+    drop_buttons,
+    error_text,
+    free_input,
+    remove_message,
+    show_in_place,
+    unfinished_work,
+)
 
 # --- the organiser's menu --------------------------------------------------------------------
 
@@ -84,7 +91,8 @@ async def _start(
 ) -> None:
     """A new draft; the question of one begun before loses its buttons."""
     old = None
-    if current_step(await state.get_state()) is not None:
+    step = current_step(await state.get_state())
+    if step is not None and step != MasterclassForm.announce:  # that question stays usable
         old = ((await state.get_data()).get("asked") or {}).get("id")
     await state.set_state(MasterclassForm.title)
     await state.set_data({"draft": dict(EMPTY_DRAFT)})
@@ -93,28 +101,86 @@ async def _start(
         await drop_buttons(bot, message.chat.id, old)
 
 
+async def _begin(
+    message: Message, state: FSMContext, person: Person, session: AsyncSession, bot: Bot
+) -> None:
+    """A draft with answers in it is not replaced without asking: continue, or start anew."""
+    title = _draft_title(await state.get_state(), await state.get_data())
+    if title is None:
+        await _start(message, state, person, session, bot)
+        return
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=say(f"button.{value}"),
+                callback_data=NewMasterclassCb(action="new", value=value).pack(),
+            )
+        ]
+        for value in ("resume", "fresh")
+    ]
+    await message.answer(
+        say("unfinished.ask", title=html.escape(title)),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+    )
+
+
+def _draft_title(state_name: str | None, data: dict[str, Any]) -> str | None:
+    """The title of a draft being written (not yet published), or None."""
+    step = current_step(state_name)
+    if step is None or step == MasterclassForm.announce:
+        return None
+    return (data.get("draft") or {}).get("title") or None
+
+
+def _unfinished_line(state_name: str, data: dict[str, Any]) -> str | None:
+    title = _draft_title(state_name, data)
+    return say("unfinished.draft", title=html.escape(title)) if title else None
+
+
+unfinished_work("MasterclassForm", _unfinished_line)
+
+
 async def begin(
     message: Message, state: FSMContext, person: Person, session: AsyncSession, bot: Bot
 ) -> None:
     if not is_organiser(person):
         await message.answer(t("errors.access_denied"))
         return
-    await _start(message, state, person, session, bot)
+    await _begin(message, state, person, session, bot)
 
 
 async def begin_from_menu(
     query: CallbackQuery,
     message: Message,
+    callback_data: NewMasterclassCb,
     state: FSMContext,
     person: Person,
     session: AsyncSession,
     bot: Bot,
 ) -> None:
+    """The menu's «Новый мастер-класс» (value ""), or the answer to «continue or start
+    anew?» ("resume": the draft's question again, at the bottom; "fresh")."""
     if not is_organiser(person):
         await query.answer(t("errors.access_denied"), show_alert=True)
         return
+    value = callback_data.value
+    step = current_step(await state.get_state())
+    if (
+        value in ("resume", "fresh")
+        and _draft_title(await state.get_state(), await state.get_data()) is None
+    ):
+        await query.answer(say("stale"), show_alert=True)
+        return
     await query.answer()
-    await _start(message, state, person, session, bot)
+    if value == "resume":
+        assert step is not None
+        await remove_message(bot, message.chat.id, message.message_id)
+        await ask(step, state, bot, person, session, message=message, ack=say("unfinished.resumed"))
+    elif value == "fresh":
+        await remove_message(bot, message.chat.id, message.message_id)
+        await _start(message, state, person, session, bot)
+    else:
+        await _begin(message, state, person, session, bot)
 
 
 # --- typed answers -----------------------------------------------------------------------------
@@ -448,8 +514,7 @@ async def publish(
         }
     )
     await query.answer()
-    me = await bot.me()
-    await state.update_data(link=f"https://t.me/{me.username}?start=mc_{masterclass_id}")
+    await state.update_data(link=await deep_link(bot, masterclass_id))
     await ask(MasterclassForm.announce, state, bot, person, session, query=query)
 
 
@@ -463,29 +528,41 @@ async def announce_chosen(
     clock: Clock,
     bot: Bot,
 ) -> None:
-    data = await state.get_data()
-    masterclass_id = data.get("published")
-    if masterclass_id is None or callback_data.value not in ("yes", "no"):
-        await query.answer(say("stale_step"), show_alert=True)
+    """«Разослать» or «Не рассылать» under the published masterclass. The button names it,
+    so it works after the person went elsewhere (a new draft, the menu) in between."""
+    choice, _, number = callback_data.value.partition(".")
+    if choice not in ("yes", "no") or not number.isdigit() or int(number) > INT32_MAX:
+        await query.answer(say("stale"), show_alert=True)
         return
-    if callback_data.value == "yes":
-        try:
-            count = await events.announce(session, person, masterclass_id, clock.now())
-        except DomainError as error:
-            await query.answer(error_text(error), show_alert=True)
-            return
-        if count:
-            outcome = say("announced", count=plural(count, "mc_create.plural.recipient"))
-        else:
-            outcome = say("announced_nobody")
-    else:
+    try:
+        masterclass = await records.loaded(session, int(number))
+        require_manage(person, masterclass)
+        title = masterclass.title
+        count = None
+        if choice == "yes":
+            count = await events.announce(session, person, masterclass.id, clock.now())
+    except DomainError as error:
+        await query.answer(error_text(error), show_alert=True)
+        return
+    if count is None:
         outcome = say("not_announced")
-    await state.clear()
+    elif count:
+        outcome = say("announced", count=plural(count, "mc_create.plural.recipient"))
+    else:
+        outcome = say("announced_nobody")
+    if await state.get_state() == MasterclassForm.announce.state:
+        await state.clear()
     await query.answer()
-    published = say("published", title=html.escape(data["title"]), link=data["link"])
+    published = say("published", title=html.escape(title), link=await deep_link(bot, int(number)))
     markup = InlineKeyboardMarkup(inline_keyboard=[[_list_button()]])
     await show_in_place(bot, query, f"{published}\n\n{outcome}", markup)
     await show_menu(message, person, bot)
+
+
+async def deep_link(bot: Bot, masterclass_id: int) -> str:
+    """`https://t.me/<bot>?start=mc_<id>`: opens the masterclass's card."""
+    me = await bot.me()
+    return f"https://t.me/{me.username}?start=mc_{masterclass_id}"
 
 
 async def stale_button(query: CallbackQuery, state: FSMContext) -> None:
@@ -525,6 +602,6 @@ def create_router() -> Router:
         edit_field, cb(F.action == "edit"), StateFilter(form.summary, *EDITABLE.values())
     )
     router.callback_query.register(cancel_draft, cb(F.action == "cancel"), form.summary)
-    router.callback_query.register(announce_chosen, cb(F.action == "announce"), form.announce)
+    router.callback_query.register(announce_chosen, cb(F.action == "announce"))
     router.callback_query.register(stale_button, cb())
     return router

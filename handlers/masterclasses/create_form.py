@@ -195,11 +195,12 @@ def announce_text(data: dict[str, Any]) -> str:
     return f"{published}\n\n{ask}"
 
 
-def announce_keyboard() -> InlineKeyboardMarkup:
+def announce_keyboard(masterclass_id: int) -> InlineKeyboardMarkup:
+    """The buttons name the masterclass: they work whatever the person did since."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(say("button.announce"), "announce", "yes")],
-            [_button(say("button.no_announce"), "announce", "no")],
+            [_button(say("button.announce"), "announce", f"yes.{masterclass_id}")],
+            [_button(say("button.no_announce"), "announce", f"no.{masterclass_id}")],
         ]
     )
 
@@ -223,7 +224,7 @@ async def _question(
     if step == MasterclassForm.summary:
         return summary_text(draft, zone), summary_keyboard()
     if step == MasterclassForm.announce:
-        return announce_text(data), announce_keyboard()
+        return announce_text(data), announce_keyboard(data["published"])
     name = (step.state or "").split(":", 1)[1]
     return say(f"ask.{name}"), None
 

@@ -428,3 +428,45 @@ async def saved_region(database, branch_id: int) -> list[int]:
 
     async with database.sessions() as session:
         return list(await session.scalars(select(Branch.region_id).where(Branch.id == branch_id)))
+
+
+async def test_a_draft_left_midway_is_kept_named_and_offered_again(dp, world, make_client):
+    user = make_client(world.curator)
+    await user.send("/new_masterclass")
+    await user.send(TITLE)
+    await user.send(DESCRIPTION)
+    assert "Шаг 3 из 9" in user.last_text
+
+    await user.send("/menu")  # leaving for the menu keeps the draft, and says so
+    assert f"неопубликованный мастер-класс «{TITLE}»" in user.last_text
+    assert (await fsm(dp, user))[0] == "MasterclassForm:host"
+
+    await user.send("/new_masterclass")  # not replaced without asking
+    assert f"неопубликованный мастер-класс «{TITLE}»" in user.last_text
+    assert user.buttons() == ["▶️ Продолжить", "🗑 Удалить и начать новый"]
+    await user.click("Продолжить")
+    assert "Продолжаем мастер-класс" in user.last_text
+    assert "Шаг 3 из 9" in user.last_text
+    await user.send(HOST)
+    assert "Шаг 4 из 9" in user.last_text
+
+    await user.send("/new_masterclass")
+    await user.click("Удалить и начать новый")
+    assert "Шаг 1 из 9" in user.last_text
+    state, data = await fsm(dp, user)
+    assert state == "MasterclassForm:title"
+    assert not data["draft"]["title"]
+
+
+async def test_the_announcement_question_works_after_a_new_draft_began(
+    database, dp, world, make_client
+):
+    user = make_client(world.curator)
+    await to_summary(user)
+    await user.click("Опубликовать")
+    await user.send("/new_masterclass")  # the organiser goes on to the next one first
+    assert "Шаг 1 из 9" in user.last_text
+    await user.click("Разослать объявление")  # on the published one's message above
+    assert said(user, "Объявление поставлено в очередь: 3 получателя.")
+    assert len(await outbox(database)) == 3
+    assert (await fsm(dp, user))[0] == "MasterclassForm:title"  # the new draft goes on
