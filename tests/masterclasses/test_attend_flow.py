@@ -5,16 +5,17 @@ buttons from people who may not manage the masterclass."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument
 from aiogram.types import BufferedInputFile
 
-from bot.services.masterclasses import checkin
+from bot.services.masterclasses import checkin, feedback
 from bot.services.masterclasses import registration as reg
 from bot.services.masterclasses.audience import Audience, Scope
 from bot.services.masterclasses.checkin import OPENS_BEFORE_START
-from handlers.callbacks import AttendCb, MasterclassCb, OrganiserCb
+from handlers.callbacks import AttendCb, MasterclassCb, MasterclassRateCb, OrganiserCb
 from tests.mandates.helpers import act
 from tests.masterclasses.helpers import (
     CROWD_FROM,
@@ -341,3 +342,127 @@ async def test_checkin_before_the_code_and_after_it_expired(database, world, clo
     clock.set(saved.checkin_expires_at + timedelta(minutes=1))
     await author.send(f"/checkin {saved.checkin_code}")
     assert author.last_text.startswith("Срок действия кода истёк")
+
+
+# --- the rating and the comment ----------------------------------------------------------
+
+
+def rate_data(masterclass_id: int, score: int) -> str:
+    return MasterclassRateCb(id=masterclass_id, score=score).pack()
+
+
+async def _rating(database, masterclass_id: int, user_id: int) -> tuple[int | None, str | None]:
+    [mine] = [r for r in await registrations(database, masterclass_id) if r.user_id == user_id]
+    return mine.rating, mine.comment
+
+
+async def test_a_rating_then_a_comment(database, world, clock, make_client, recording):
+    masterclass = await _attended(database, world, clock)
+    author = make_client(world.author)
+    await author.click_data(rate_data(masterclass.id, 4), message_id=11)
+    edit = edits(recording, world.author)[-1]
+    assert edit.message_id == 11  # the request itself turns into the thanks
+    assert "Спасибо за оценку «Как работать с наказами»: ⭐⭐⭐⭐ (4 из 5)" in edit.text
+    assert "до 1000 символов" in edit.text
+    assert labels(edit.reply_markup) == ["Пропустить"]
+    assert await _rating(database, masterclass.id, world.author) == (4, None)
+
+    await author.send("x" * 1001)
+    assert author.last_text.startswith("⚠️ Комментарий слишком длинный: не больше 1000 символов.")
+    await author.send_sticker()
+    assert author.last_text.startswith("⚠️ Комментарий нужен текстом")
+    await author.send("Очень полезно <про наказы>")
+    assert author.last_text.startswith("💬 Спасибо! Комментарий передан организатору")
+    assert await _rating(database, masterclass.id, world.author) == (
+        4,
+        "Очень полезно <про наказы>",
+    )
+    # Only one question's button is left in the chat: none.
+    assert author.buttons() == []
+
+    await author.click_data(rate_data(masterclass.id, 5), message_id=11)
+    assert last_answer(recording) == "Вы уже оценили этот мастер-класс."
+    assert await _rating(database, masterclass.id, world.author) == (
+        4,
+        "Очень полезно <про наказы>",
+    )
+
+
+async def test_skip_leaves_the_comment_question(database, world, clock, make_client, recording):
+    masterclass = await _attended(database, world, clock)
+    author = make_client(world.author)
+    await author.click_data(rate_data(masterclass.id, 5), message_id=12)
+    await author.click_data(AttendCb(action="skip", id=masterclass.id).pack(), message_id=12)
+    assert last_answer(recording) == "Хорошо, без комментария."
+    await author.send("это уже не комментарий")
+    assert await _rating(database, masterclass.id, world.author) == (5, None)
+
+
+async def test_only_those_present_may_rate(database, world, clock, make_client, recording):
+    masterclass = await _attended(database, world, clock)
+    for who in (world.member, world.foreign_member):  # registered but absent; a stranger
+        await make_client(who).click_data(rate_data(masterclass.id, 5))
+        assert last_answer(recording) == "Оценить мастер-класс могут только те, кто на нём был."
+    assert await _rating(database, masterclass.id, world.member) == (None, None)
+
+
+async def test_cancel_leaves_the_comment_question(database, world, clock, make_client):
+    masterclass = await _attended(database, world, clock)
+    author = make_client(world.author)
+    await author.click_data(rate_data(masterclass.id, 3))
+    await author.send("/cancel")
+    await author.send("не комментарий")
+    assert await _rating(database, masterclass.id, world.author) == (3, None)
+
+
+# --- the feedback, for the organiser -----------------------------------------------------
+
+
+async def test_the_feedback_summary_escapes_and_pages_the_comments(
+    database, world, clock, make_client, recording
+):
+    masterclass = await for_branch(world, database, clock.now())
+    crowd = list(range(CROWD_FROM, CROWD_FROM + 8))
+    await add_members(database, world.branch, *crowd)
+    for user in crowd:
+        await act(database, reg.register, user, masterclass.id, clock.now())
+    clock.set(masterclass.starts_at)
+    for user in crowd:
+        await act(
+            database, checkin.mark_present, world.curator, masterclass.id, user, True, clock.now()
+        )
+    clock.set(masterclass.starts_at + timedelta(hours=2))
+    for n, user in enumerate(crowd):
+        await act(database, feedback.rate, user, masterclass.id, 5 if n % 2 else 4, clock.now())
+        await act(
+            database, feedback.comment, user, masterclass.id, f"<i>{n}</i>" + "&" * 990, clock.now()
+        )
+
+    curator = make_client(world.curator)
+    await curator.click_data(organiser("feedback", masterclass.id), message_id=21)
+    first = edits(recording, world.curator)[-1]
+    assert "Были на мастер-классе: 8 · оценок: 8" in first.text
+    assert "Средняя оценка: <b>4,5</b> из 5" in first.text
+    assert "&lt;i&gt;0&lt;/i&gt;" in first.text
+    assert "<i>" not in first.text
+    assert len(first.text) < 4096
+    assert "Страница 1 из" in first.text
+    seen = len(re.findall(r"⭐ [45] — ", first.text))
+    page = first
+    while "▶️" in labels(page.reply_markup):
+        await curator.click_data(data_of(page.reply_markup, "▶️"), message_id=21)
+        page = edits(recording, world.curator)[-1]
+        assert page.message_id == 21
+        assert len(page.text) < 4096
+        seen += len(re.findall(r"⭐ [45] — ", page.text))
+    assert seen == 8
+    assert "⬅️ К карточке" in labels(page.reply_markup)
+
+
+async def test_no_feedback_yet(database, world, clock, make_client, recording):
+    masterclass = await _with_people(database, world, clock)
+    curator = make_client(world.curator)
+    await curator.click_data(organiser("feedback", masterclass.id))
+    text = edits(recording, world.curator)[-1].text
+    assert "Оценок пока нет" in text
+    assert "Комментариев пока нет." in text
