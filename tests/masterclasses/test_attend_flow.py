@@ -11,11 +11,14 @@ from datetime import timedelta
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendDocument
 from aiogram.types import BufferedInputFile
 
+from bot.app import build_bot, build_dispatcher
 from bot.services.masterclasses import checkin, feedback
 from bot.services.masterclasses import registration as reg
 from bot.services.masterclasses.audience import Audience, Scope
 from bot.services.masterclasses.checkin import OPENS_BEFORE_START
 from handlers.callbacks import AttendCb, MasterclassCb, MasterclassRateCb, OrganiserCb
+from tests.harness.client import BotClient
+from tests.harness.session import RecordingSession
 from tests.mandates.helpers import act
 from tests.masterclasses.helpers import (
     CROWD_FROM,
@@ -466,3 +469,16 @@ async def test_no_feedback_yet(database, world, clock, make_client, recording):
     text = edits(recording, world.curator)[-1].text
     assert "Оценок пока нет" in text
     assert "Комментариев пока нет." in text
+
+
+async def test_the_code_question_survives_a_restart(database, settings, world, clock, make_client):
+    masterclass_id, code = await _open(database, world, clock, make_client)
+    await make_client(world.author).click_data(
+        MasterclassCb(action="checkin", id=masterclass_id).pack()
+    )
+    # The process dies; a new one, on the same database, takes the next message.
+    again = build_dispatcher(settings, database, clock=clock, start_background=False)
+    author = BotClient(again, build_bot(settings, RecordingSession()), world.author)
+    await author.send(code)
+    assert author.last_text.startswith("✅ Вы отмечены на мастер-классе")
+    assert (await _present(database, masterclass_id))[world.author]
