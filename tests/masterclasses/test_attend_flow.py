@@ -242,6 +242,12 @@ async def test_the_code_opens_half_an_hour_before_the_start(
     assert f"Назовите его в зале: участники отправят /checkin {code}" in edit.text
     assert labels(edit.reply_markup) == ["⬅️ К карточке"]
 
+    saved = await fresh(database, masterclass.id)
+    assert saved.checkin_expires_at is not None
+    clock.set(saved.checkin_expires_at + timedelta(minutes=1))
+    await curator.click_data(organiser("code", masterclass.id), message_id=5)
+    assert (last_answer(recording) or "").startswith("Срок действия кода истёк")
+
 
 # --- /checkin ----------------------------------------------------------------------------
 
