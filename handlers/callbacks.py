@@ -168,3 +168,14 @@ class NewMasterclassCb(CallbackData, prefix="mcn"):
 
     action: Literal["new", "aud", "skip", "publish", "announce", "edit", "cancel", "cap"]
     value: str = ""
+
+
+class AttendCb(CallbackData, prefix="mca"):
+    """Attendance (handlers/masterclasses/attend.py): "tick" / "untick" a seated person on
+    the organiser's list (id: their registration, page: the list's page to redraw),
+    "xlsx" the list as a file (id: the masterclass), "skip" the comment after a rating
+    (id: the masterclass)."""
+
+    action: Literal["tick", "untick", "xlsx", "skip"]
+    id: TableId
+    page: PageNumber = 1

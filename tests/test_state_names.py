@@ -30,6 +30,8 @@ STATE_NAMES = frozenset(
     {
         "AdminForm:csv",
         "AdminForm:invite",
+        "MasterclassAttend:code",
+        "MasterclassAttend:comment",
         "MasterclassForm:announce",
         "MasterclassForm:audience",
         "MasterclassForm:capacity",
