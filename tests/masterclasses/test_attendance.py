@@ -75,6 +75,14 @@ async def test_a_code_expires_a_few_hours_after_the_end(database, world, clock, 
     with pytest.raises(MasterclassError) as expired:
         await act(database, checkin.check_in, world.author, masterclass.checkin_code, clock.now())
     assert expired.value.code == "checkin_expired"
+    with pytest.raises(MasterclassError) as wrong:  # a wrong code then: still «expired»
+        await act(
+            database, checkin.check_in, world.author, _other(masterclass.checkin_code), clock.now()
+        )
+    assert wrong.value.code == "checkin_expired"
+    with pytest.raises(MasterclassError) as organiser:  # and no longer given out
+        await act(database, checkin.code_for_organiser, world.curator, masterclass.id, clock.now())
+    assert organiser.value.code == "checkin_code_expired"
 
 
 async def test_before_the_start_there_is_no_code_yet(database, world, clock):

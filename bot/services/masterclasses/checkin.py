@@ -67,13 +67,16 @@ async def code_for_organiser(
     session: AsyncSession, person: Person, masterclass_id: int, now: datetime
 ) -> str:
     """The code, for the organiser's card (from half an hour before the start).
-    Errors: NotFound, AccessDenied, `masterclass_cancelled`, `checkin_not_open`."""
+    Errors: NotFound, AccessDenied, `masterclass_cancelled`, `checkin_not_open`,
+    `checkin_code_expired` (a code that no longer marks anyone is not given out)."""
     masterclass = await locked(session, masterclass_id)
     require_manage(person, masterclass)
     if masterclass.status != "published":
         raise MasterclassError("masterclass_cancelled")
     if now < masterclass.starts_at - OPENS_BEFORE_START:
         raise MasterclassError("checkin_not_open")
+    if now > ends_at(masterclass) + VALID_AFTER_END:
+        raise MasterclassError("checkin_code_expired")
     code = open_check_in(masterclass, now)
     await session.flush()
     return code
@@ -117,6 +120,8 @@ async def check_in(
         raise MasterclassError("checkin_expired")
     if any(m.checkin_code is not None and now <= (m.checkin_expires_at or now) for _, m in mine):
         raise MasterclassError("checkin_wrong_code")
+    if any(m.checkin_expires_at is not None and now > m.checkin_expires_at for _, m in mine):
+        raise MasterclassError("checkin_expired")  # a wrong code, but no code works by now
     if any(now < ends_at(m) for _, m in mine):
         raise MasterclassError("checkin_not_open")
     raise MasterclassError("checkin_not_registered")
