@@ -20,6 +20,13 @@ from storage.models.masterclasses import Masterclass, MasterclassRegistration
 from storage.models.onboarding import Invite, InviteBranch
 from storage.models.outbox import Broadcast, OutboxMessage
 from storage.models.people import Consent, RoleAssignment, User
+from storage.models.practices import (
+    Practice,
+    PracticeAdoption,
+    PracticeEvent,
+    PracticeLike,
+    PracticePhoto,
+)
 from storage.models.structure import Branch, LocalBranch, Region
 from storage.models.updates import HandledUpdate
 
@@ -44,6 +51,11 @@ __all__ = [
     "Masterclass",
     "MasterclassRegistration",
     "OutboxMessage",
+    "Practice",
+    "PracticeAdoption",
+    "PracticeEvent",
+    "PracticeLike",
+    "PracticePhoto",
     "Region",
     "RoleAssignment",
     "UTCDateTime",
