@@ -381,7 +381,7 @@ async def test_a_rating_then_a_comment(database, world, clock, make_client, reco
     await author.send_sticker()
     assert author.last_text.startswith("⚠️ Комментарий нужен текстом")
     await author.send("Очень полезно <про наказы>")
-    assert author.last_text.startswith("💬 Спасибо! Комментарий передан организатору")
+    assert author.last_text.startswith("💬 Спасибо! Комментарий сохранён: организатор")
     assert await _rating(database, masterclass.id, world.author) == (
         4,
         "Очень полезно <про наказы>",
