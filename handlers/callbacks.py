@@ -144,17 +144,20 @@ class MasterclassRateCb(CallbackData, prefix="mcr"):
 
 class MasterclassListCb(CallbackData, prefix="mcl"):
     """A page of a masterclass list: "up" upcoming for me, "my" my registrations,
-    "org" the organiser's own."""
+    "org" the organiser's own upcoming, "past" theirs that are over."""
 
-    view: Literal["up", "my", "org"]
+    view: Literal["up", "my", "org", "past"]
     page: PageNumber = 1
 
 
 class OrganiserCb(CallbackData, prefix="mco"):
-    """The organiser's action on one of their masterclasses (`manage`), with a page for
-    the people list."""
+    """The organiser's action on one of their masterclasses, with a page for the people
+    list: "card"; "edit" (which field), "edit.<field>" its question, "edit.nocap" /
+    "edit.asstart" its buttons; "drop" (cancel: the reason), "drop.yes"; "write" (a
+    message to all), "write.send"; "files" (materials), "files.send" — `manage`; "people",
+    "code", "feedback" — `attend`."""
 
-    action: str  # an open set: each handler of handlers/masterclasses/manage.py checks it
+    action: str  # an open set: each handler checks it
     id: TableId
     page: PageNumber = 1
 

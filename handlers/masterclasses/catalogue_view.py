@@ -18,7 +18,7 @@ from bot.services.masterclasses.queries import MasterclassCard, MasterclassSumma
 from bot.services.masterclasses.records import REGISTERED, WAITING
 from bot.services.paging import Page
 from bot.texts import t
-from handlers.callbacks import MasterclassCb, MasterclassListCb
+from handlers.callbacks import MasterclassCb, MasterclassListCb, OrganiserCb
 from handlers.paging import add_pager
 
 View = Literal["up", "my"]
@@ -155,6 +155,9 @@ def card_keyboard(card: MasterclassCard, now: datetime) -> InlineKeyboardMarkup:
         rows.append([button("unregister", "unreg")])
     if summary.my_status == REGISTERED:
         rows.append([button("calendar", "ics")])
+    if card.can_manage:  # the organiser's own card: changing it, the people, the code
+        manage = OrganiserCb(action="card", id=masterclass.id).pack()
+        rows.append([InlineKeyboardButton(text=_s("button.manage"), callback_data=manage)])
     back = MasterclassListCb(view="up").pack()
     rows.append([InlineKeyboardButton(text=_s("button.back"), callback_data=back)])
     return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -29,7 +29,7 @@ from bot.services.masterclasses.errors import MasterclassError
 from bot.services.masterclasses.notices import duration_text, when
 from bot.services.people import Person
 from bot.texts import plural, t
-from handlers.callbacks import INT32_MAX, NewMasterclassCb, OrganiserCb
+from handlers.callbacks import INT32_MAX, MasterclassListCb, NewMasterclassCb
 from handlers.common import show_menu
 from handlers.filters import Onboarded, reads_only
 from handlers.masterclasses.create_form import (
@@ -68,7 +68,7 @@ from handlers.replies import (
 
 def _list_button() -> InlineKeyboardButton:
     return InlineKeyboardButton(
-        text=say("menu.list"), callback_data=OrganiserCb(action="list", id=1).pack()
+        text=say("menu.list"), callback_data=MasterclassListCb(view="org").pack()
     )
 
 
@@ -188,7 +188,7 @@ async def begin_from_menu(
 Reader = Callable[[str, Person, datetime, dict[str, Any]], tuple[dict[str, Any], str]]
 
 
-def _length(value: str, limits: tuple[int, int], code: str) -> str:
+def length(value: str, limits: tuple[int, int], code: str) -> str:
     """As the service trims it: one space between words, unless it has lines."""
     clean = " ".join(value.split()) if "\n" not in value else value.strip()
     if not limits[0] <= len(clean) <= limits[1]:
@@ -197,16 +197,16 @@ def _length(value: str, limits: tuple[int, int], code: str) -> str:
 
 
 def read_title(text: str, person: Person, now: datetime, draft: dict[str, Any]) -> Any:
-    return {"title": _length(text, events.TITLE, "title_length")}, say("ack.title")
+    return {"title": length(text, events.TITLE, "title_length")}, say("ack.title")
 
 
 def read_description(text: str, person: Person, now: datetime, draft: dict[str, Any]) -> Any:
-    clean = _length(text, events.DESCRIPTION, "description_length")
+    clean = length(text, events.DESCRIPTION, "description_length")
     return {"description": clean}, say("ack.description")
 
 
 def read_host(text: str, person: Person, now: datetime, draft: dict[str, Any]) -> Any:
-    host = _length(text, events.HOST, "host_length")
+    host = length(text, events.HOST, "host_length")
     return {"host": host}, say("ack.host", host=html.escape(host))
 
 
@@ -238,7 +238,7 @@ def read_place(text: str, person: Person, now: datetime, draft: dict[str, Any]) 
     if _looks_like_link(value):
         url = parsing.parse_link(value)
         return {"online_url": url, "place": None}, say("ack.online", url=html.escape(url))
-    place = _length(value, events.PLACE, "place_length")
+    place = length(value, events.PLACE, "place_length")
     return {"place": place, "online_url": None}, say("ack.place", place=html.escape(place))
 
 

@@ -2,7 +2,6 @@
 The member registers from the announcement; at the start the organiser gets the code;
 the member checks in (a wrong code first); at the end the member rates it and comments."""
 
-import asyncio
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 

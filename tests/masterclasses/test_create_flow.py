@@ -10,7 +10,7 @@ from aiogram.methods import AnswerCallbackQuery
 from sqlalchemy import select
 
 from bot.app import build_bot, build_dispatcher
-from handlers.callbacks import NewMasterclassCb, OrganiserCb
+from handlers.callbacks import MasterclassListCb, NewMasterclassCb
 from storage.models import Masterclass, OutboxMessage
 from tests.harness.client import BotClient
 from tests.harness.session import RecordingSession
@@ -72,7 +72,7 @@ async def test_a_curator_creates_publishes_and_announces_a_masterclass(
     assert "Организатору мастер-классов" in user.last_text
     assert user.buttons() == ["➕ Новый мастер-класс", "📋 Мои мастер-классы"]
     markup = user.messages()[-1]["reply_markup"]
-    assert markup.inline_keyboard[1][0].callback_data == OrganiserCb(action="list", id=1).pack()
+    assert markup.inline_keyboard[1][0].callback_data == MasterclassListCb(view="org").pack()
 
     await user.click("Новый мастер-класс")
     assert "Шаг 1 из 9" in user.last_text

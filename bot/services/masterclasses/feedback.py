@@ -143,9 +143,12 @@ async def send_materials(
     session: AsyncSession, person: Person, masterclass_id: int, material: Material, now: datetime
 ) -> int:
     """Queues the material to everyone who held a seat; returns how many.
-    Errors: NotFound, AccessDenied, `material_unknown`, `link_invalid`, `comment_too_long`."""
+    Errors: NotFound, AccessDenied, `masterclass_cancelled`, `material_unknown`,
+    `link_invalid`, `comment_too_long`."""
     masterclass = await loaded(session, masterclass_id)
     require_manage(person, masterclass)
+    if masterclass.status == "cancelled":
+        raise MasterclassError("masterclass_cancelled")
     try:
         kind = MaterialKind(material.kind)
     except ValueError as error:
