@@ -28,6 +28,7 @@ from bot.middlewares import (
 from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
 from bot.services.due_work import DueWorkRegistry, DueWorkRunner
 from bot.services.masterclasses import reminders as masterclass_reminders
+from bot.services.practices import reactions as practice_reactions
 from bot.telegram_session import BotApiSession
 from handlers import build_routers
 from handlers.menus import KeyboardMemory, set_default_commands
@@ -143,6 +144,7 @@ def build_dispatcher(
     due_work = due_work or DueWorkRegistry()
     # A feature with due work adds its `register_due_work(due_work)` call here.
     masterclass_reminders.register_due_work(due_work)
+    practice_reactions.register_due_work(due_work)
     dp["due_work"] = due_work
 
     def wake_outbox() -> None:

@@ -12,6 +12,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.services.mandates.draft import CATEGORY_CODES, MandateRules
 from bot.services.outbox import QuietHours
+from bot.services.practices.rules import CATEGORY_CODES as PRACTICE_CATEGORY_CODES
+from bot.services.practices.rules import PracticeRules
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/pervichka.sqlite3"
 
@@ -53,6 +55,9 @@ class Settings(BaseSettings):
     mandate_text_min: int = Field(default=20, ge=1)
     mandate_text_max: int = Field(default=2000, le=3500)  # a card must fit one message
     mandate_max_photos: int = Field(default=5, ge=0, le=10)  # an album holds at most 10
+    # Best practices' categories, as for mandates: codes in the order offered, names are
+    # `practices.category.<code>` texts (a code without one is shown as written).
+    practice_categories: Annotated[tuple[str, ...], NoDecode] = PRACTICE_CATEGORY_CODES
     redis_url: str | None = None
     # Webhook mode instead of long polling: the public HTTPS address Telegram posts to,
     # a secret it sends back in a header, and where this process listens.
@@ -74,13 +79,13 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
-    @field_validator("mandate_categories", mode="before")
+    @field_validator("mandate_categories", "practice_categories", mode="before")
     @classmethod
     def _split_categories(cls, value: object) -> object:
         if isinstance(value, str):
             value = tuple(dict.fromkeys(c.strip() for c in value.split(",") if c.strip()))
             if not value:
-                raise ValueError("MANDATE_CATEGORIES: коды категорий через запятую")
+                raise ValueError("коды категорий через запятую")
         return value
 
     @model_validator(mode="after")
@@ -100,6 +105,9 @@ class Settings(BaseSettings):
             max_photos=self.mandate_max_photos,
             sla_days=self.mandate_sla_days,
         )
+
+    def practice_rules(self) -> PracticeRules:
+        return PracticeRules(categories=self.practice_categories)
 
     @field_validator("default_timezone")
     @classmethod
