@@ -21,6 +21,8 @@ def build_routers() -> list[Router]:
     from handlers.mandates import author, export, my_list, submit, work
     from handlers.masterclasses import attend, catalogue, create, manage
     from handlers.onboarding import joining
+    from handlers.practices import catalogue as practices
+    from handlers.practices import inline, moderate, react, share
 
     order = (
         errors,
@@ -36,6 +38,11 @@ def build_routers() -> list[Router]:
         create,
         manage,
         attend,
+        share,
+        moderate,
+        practices,
+        react,
+        inline,
         panel,
         fallback,
     )

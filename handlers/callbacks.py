@@ -182,3 +182,43 @@ class AttendCb(CallbackData, prefix="mca"):
     action: Literal["tick", "untick", "xlsx", "skip"]
     id: TableId
     page: PageNumber = 1
+
+
+# --- best practices ----------------------------------------------------------------------
+# `pr` and `prf` are also produced by bot/services/practices/notices.py for buttons in
+# notices sent through the outbox: keep these two factories in step with it.
+
+
+class PracticeCb(CallbackData, prefix="pr"):
+    """One practice: "open" its card, "pub" / "ret" a moderator's decision, "edit" its
+    author's «Исправить и отправить снова», "like", "adopt", "contact", "photos" (send
+    its photos or document)."""
+
+    action: str  # an open set: each handler of handlers/practices/ checks it
+    id: TableId
+
+
+class PracticeFollowupCb(CallbackData, prefix="prf"):
+    """The answer to «Получилось?» four weeks after adopting (id: the adoption)."""
+
+    id: TableId
+    outcome: Literal["yes", "no", "trying"]
+
+
+class PracticeListCb(CallbackData, prefix="prl"):
+    """A page of a practice list: "new" newest, "useful" most useful, "cat" one category
+    (`category`: its code), "cats" the categories, "find" the last search (its words are
+    in FSM data), "mine" my own, "mod" waiting for moderation."""
+
+    view: Literal["new", "useful", "cat", "cats", "find", "mine", "mod"]
+    category: str = ""
+    page: PageNumber = 1
+
+
+class ShareCb(CallbackData, prefix="psh"):
+    """A step of sharing a practice (handlers/practices/share.py): "new", "cat" (value: a
+    category code), "skip" / "done" the attachments, "drop" them, "contact" (value:
+    yes|no), "send", "edit" (value: a field, "" to pick one, "back"), "cancel"."""
+
+    action: Literal["new", "cat", "skip", "done", "drop", "contact", "send", "edit", "cancel"]
+    value: str = ""
