@@ -40,8 +40,8 @@ MENU_BUTTONS: dict[Role, list[str]] = {
     Role.CURATOR: ["mandates", "export", "masterclasses", "mc_organise"],
     Role.ADMIN: ["mandates", "export", "masterclasses", "mc_organise", "admin"],
 }
-_VISITOR = ["masterclasses", "my_masterclasses", "checkin"]
-_ORGANISER = ["new_masterclass", "my_organised"]
+_VISITOR = ["masterclasses", "my_masterclasses", "checkin", "share_practice"]
+_ORGANISER = ["new_masterclass", "my_organised", "moderation"]
 COMMANDS: dict[Role | None, list[str]] = {
     None: ["start", "help", "cancel", "consent"],
     Role.MEMBER: ["mandate", "my_mandates", *_VISITOR],

@@ -55,6 +55,16 @@ async def _already_decided(session: AsyncSession, practice: Practice) -> Practic
     )
 
 
+async def require_undecided(session: AsyncSession, person: Person, practice_id: int) -> Practice:
+    """Before asking a moderator for the comment of a return: the practice, if it still
+    waits and is theirs to decide. Errors: NotFound, AccessDenied, `already_decided`."""
+    loaded = await load(session, practice_id)
+    require_moderator(person, loaded.practice.branch_id, loaded.region_id)
+    if loaded.practice.status != MODERATION:
+        raise await _already_decided(session, loaded.practice)
+    return loaded.practice
+
+
 async def _decide(
     session: AsyncSession,
     person: Person,
