@@ -43,17 +43,28 @@ def bold(text: str, terms: Terms) -> str:
     return _render(text, word_spans(text), terms, 0, len(text))
 
 
-def first_match(text: str, terms: Terms) -> int | None:
-    """Where the first matched word of `text` begins, if any does."""
-    return next((s for s, _e, w in word_spans(text) if _is_match(terms, w)), None)
+def _first(spans: list[Span], terms: Terms) -> int | None:
+    return next((s for s, _e, w in spans if _is_match(terms, w)), None)
 
 
-def snippet(text: str, terms: Terms, width: int = SNIPPET_CHARS) -> str:
-    """About `width` characters of `text` around its first matched word (its beginning if
-    none), cut between words, «…» where cut, escaped, the matched words in bold."""
-    spans = word_spans(text)
-    found = first_match(text, terms)
-    start = max(0, (found or 0) - _LEAD)
+def snippet(*texts: str, terms: Terms, width: int = SNIPPET_CHARS) -> str:
+    """About `width` characters of the first of `texts` that has a matched word, around
+    that word (the first text's beginning if none has one), cut between words, «…» where
+    cut, escaped, the matched words in bold."""
+    chosen = None
+    for text in texts:
+        spans = word_spans(text)
+        if (found := _first(spans, terms)) is not None:
+            chosen = (text, spans, found)
+            break
+    if chosen is None:
+        text = texts[0] if texts else ""
+        chosen = (text, word_spans(text), 0)
+    return _cut(*chosen, terms, width)
+
+
+def _cut(text: str, spans: list[Span], found: int, terms: Terms, width: int) -> str:
+    start = max(0, found - _LEAD)
     end = min(len(text), start + width)
     start = max(0, min(start, end - width))  # near the end: use the whole width
     if start > 0:  # begin at a word, not inside one

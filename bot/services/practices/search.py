@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.practices.highlight import bold, first_match, snippet
+from bot.services.practices.highlight import bold, snippet
 from bot.services.practices.search_terms import Terms, document_keys, parse_query
 from storage.models import Practice
 
@@ -33,32 +33,31 @@ _POSTGRES_PUT = text(
     "ON CONFLICT (practice_id) DO UPDATE SET document = excluded.document"
 )
 
-# The whole count comes with the page (a window over the matches, which ranking reads
-# anyway); the newest first among equally relevant ones.
-_COLUMNS = "p.id, p.title, p.category, p.what_done, p.result, count(*) OVER () AS total"
-# bm25() is only allowed in a plain scan of the FTS5 table, so the matches are ranked
-# there first (MATERIALIZED: not flattened into the join) and joined to the practices.
+# One page is ranked inside the index (bm25 / ts_rank over the matches, the top ones
+# kept), then joined to the practices for its few rows; the whole count is a second,
+# cheaper statement (no ranking). Ties go to the newer practice (the higher id), which
+# keeps pages stable. The index holds published practices only (`index_practice` takes
+# the others out); the status check of the join is a guard on top: a practice left in
+# the index by mistake is not shown, though the count may still include it.
+_PAGE = (
+    "SELECT p.id, p.title, p.category, p.what_done, p.result FROM page "
+    "JOIN practices p ON p.id = page.id WHERE p.status = 'published' "
+    "ORDER BY page.score, page.id DESC"
+)
 _SQLITE_SEARCH = text(
-    "WITH m AS MATERIALIZED (SELECT rowid AS id, "
-    f"bm25(practice_search, {TITLE_WEIGHT}, 1.0) AS score "
-    "FROM practice_search WHERE practice_search MATCH :query) "
-    f"SELECT {_COLUMNS} FROM m JOIN practices p ON p.id = m.id "
-    "WHERE p.status = 'published' "
-    "ORDER BY m.score, p.published_at DESC, p.id DESC LIMIT :limit OFFSET :offset"
+    f"WITH page AS (SELECT rowid AS id, bm25(practice_search, {TITLE_WEIGHT}, 1.0) AS score "
+    "FROM practice_search WHERE practice_search MATCH :query "
+    f"ORDER BY score, rowid DESC LIMIT :limit OFFSET :offset) {_PAGE}"
 )
 _POSTGRES_SEARCH = text(
-    f"SELECT {_COLUMNS} FROM practice_search s JOIN practices p ON p.id = s.practice_id "
-    "WHERE s.document @@ to_tsquery('simple', :query) AND p.status = 'published' "
-    "ORDER BY ts_rank(s.document, to_tsquery('simple', :query)) DESC, "
-    "p.published_at DESC, p.id DESC LIMIT :limit OFFSET :offset"
+    "WITH page AS (SELECT practice_id AS id, "
+    "-ts_rank(document, to_tsquery('simple', :query)) AS score FROM practice_search "
+    "WHERE document @@ to_tsquery('simple', :query) "
+    f"ORDER BY score, practice_id DESC LIMIT :limit OFFSET :offset) {_PAGE}"
 )
-_SQLITE_COUNT = text(
-    "SELECT count(*) FROM practice_search JOIN practices p ON p.id = practice_search.rowid "
-    "WHERE practice_search MATCH :query AND p.status = 'published'"
-)
+_SQLITE_COUNT = text("SELECT count(*) FROM practice_search WHERE practice_search MATCH :query")
 _POSTGRES_COUNT = text(
-    "SELECT count(*) FROM practice_search s JOIN practices p ON p.id = s.practice_id "
-    "WHERE s.document @@ to_tsquery('simple', :query) AND p.status = 'published'"
+    "SELECT count(*) FROM practice_search WHERE document @@ to_tsquery('simple', :query)"
 )
 
 
@@ -125,14 +124,9 @@ async def unindex_practice(session: AsyncSession, practice_id: int) -> None:
 
 
 def _hit(terms: Terms, row: Row[Any]) -> SearchHit:
-    what_done, result = row.what_done, row.result
     # The snippet is from the part that matched: what was done, else the result.
-    where = what_done if first_match(what_done, terms) is not None else None
-    if where is None and first_match(result, terms) is not None:
-        where = result
-    return SearchHit(
-        row.id, bold(row.title, terms), row.category, snippet(where or what_done, terms)
-    )
+    excerpt = snippet(row.what_done, row.result, terms=terms)
+    return SearchHit(row.id, bold(row.title, terms), row.category, excerpt)
 
 
 async def search_practices(
@@ -150,11 +144,9 @@ async def search_practices(
     query = terms.fts5() if sqlite else terms.tsquery()
     params = {"query": query, "limit": limit, "offset": offset}
     rows = (await session.execute(_SQLITE_SEARCH if sqlite else _POSTGRES_SEARCH, params)).all()
-    if rows:
-        total = int(rows[0].total)
-    elif offset:  # past the end: the window had no row to say how many there are
+    if offset == 0 and len(rows) < limit:  # all of them are on this page
+        total = len(rows)
+    else:
         count = _SQLITE_COUNT if sqlite else _POSTGRES_COUNT
         total = int(await session.scalar(count, {"query": query}) or 0)
-    else:
-        total = 0
     return SearchPage(tuple(_hit(terms, row) for row in rows), total, offset, limit)
