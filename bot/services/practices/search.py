@@ -34,26 +34,29 @@ _POSTGRES_PUT = text(
 )
 
 # One page is ranked inside the index (bm25 / ts_rank over the matches, the top ones
-# kept), then joined to the practices for its few rows; the whole count is a second,
-# cheaper statement (no ranking). Ties go to the newer practice (the higher id), which
+# kept), then joined to the practices for its few rows; on SQLite the whole count is a
+# second, cheaper statement (no ranking). Ties go to the newer practice (the higher id), which
 # keeps pages stable. The index holds published practices only (`index_practice` takes
 # the others out); the status check of the join is a guard on top: a practice left in
 # the index by mistake is not shown, though the count may still include it.
 _PAGE = (
-    "SELECT p.id, p.title, p.category, p.what_done, p.result FROM page "
+    "SELECT p.id, p.title, p.category, p.what_done, p.result{total} FROM page "
     "JOIN practices p ON p.id = page.id WHERE p.status = 'published' "
     "ORDER BY page.score, page.id DESC"
 )
 _SQLITE_SEARCH = text(
     f"WITH page AS (SELECT rowid AS id, bm25(practice_search, {TITLE_WEIGHT}, 1.0) AS score "
     "FROM practice_search WHERE practice_search MATCH :query "
-    f"ORDER BY score, rowid DESC LIMIT :limit OFFSET :offset) {_PAGE}"
+    "ORDER BY score, rowid DESC LIMIT :limit OFFSET :offset) " + _PAGE.format(total="")
 )
+# PostgreSQL reads every matching tsvector to rank them anyway, so the count comes from
+# the same scan (a window before the LIMIT); FTS5's own count is cheaper than that.
 _POSTGRES_SEARCH = text(
-    "WITH page AS (SELECT practice_id AS id, "
+    "WITH page AS (SELECT practice_id AS id, count(*) OVER () AS total, "
     "-ts_rank(document, to_tsquery('simple', :query)) AS score FROM practice_search "
     "WHERE document @@ to_tsquery('simple', :query) "
-    f"ORDER BY score, practice_id DESC LIMIT :limit OFFSET :offset) {_PAGE}"
+    "ORDER BY score, practice_id DESC LIMIT :limit OFFSET :offset) "
+    + _PAGE.format(total=", page.total")
 )
 _SQLITE_COUNT = text("SELECT count(*) FROM practice_search WHERE practice_search MATCH :query")
 _POSTGRES_COUNT = text(
@@ -144,7 +147,9 @@ async def search_practices(
     query = terms.fts5() if sqlite else terms.tsquery()
     params = {"query": query, "limit": limit, "offset": offset}
     rows = (await session.execute(_SQLITE_SEARCH if sqlite else _POSTGRES_SEARCH, params)).all()
-    if offset == 0 and len(rows) < limit:  # all of them are on this page
+    if rows and not sqlite:
+        total = int(rows[0].total)
+    elif offset == 0 and len(rows) < limit:  # all of them are on this page
         total = len(rows)
     else:
         count = _SQLITE_COUNT if sqlite else _POSTGRES_COUNT
