@@ -26,6 +26,7 @@ from bot.services.people import Person
 from bot.services.practices import moderation
 from bot.services.practices.errors import PracticeError
 from bot.services.practices.rules import category_name
+from bot.texts import t
 from handlers.callbacks import PracticeCb, PracticeListCb
 from handlers.filters import Onboarded, reads_only
 from handlers.paging import add_pager
@@ -35,7 +36,6 @@ from handlers.replies import drop_buttons, error_text, free_input, remove_messag
 KEY = "moderate"  # the FSM data key: the practice, its title, the question's message
 PER_PAGE = 5
 TITLE_CHARS = 40
-TEXT_MAX = 4096  # Telegram's limit for a message
 
 
 class PracticeReturn(StatesGroup):
@@ -54,11 +54,12 @@ async def _refuse(query: CallbackQuery, message: Message, bot: Bot, error: Domai
         await drop_buttons(bot, message.chat.id, message.message_id)
 
 
-def _with_outcome(message: Message, outcome: str) -> str:
-    """The pressed notice (the practice as sent) with the decision under it."""
-    shown = message.html_text if message.text else ""
-    text = f"{shown}\n\n{outcome}" if shown else outcome
-    return text if len(text) <= TEXT_MAX else outcome
+def _open_markup(practice_id: int) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(
+        text=t("practices.button.open"),
+        callback_data=PracticeCb(action="open", id=practice_id).pack(),
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 async def publish(
@@ -76,11 +77,8 @@ async def publish(
         await _refuse(query, message, bot, error)
         return
     await query.answer()
-    await show_in_place(
-        bot,
-        query,
-        _with_outcome(message, say("moderate.published", title=html.escape(practice.title))),
-    )
+    text = say("moderate.published", title=html.escape(practice.title))
+    await show_in_place(bot, query, text, _open_markup(practice.id))
 
 
 # --- «Вернуть на доработку» ----------------------------------------------------------------
@@ -126,7 +124,7 @@ async def ask_return(
         await _refuse(query, message, bot, error)
         return
     await query.answer()
-    data = {"id": practice.id, "title": practice.title}
+    data = {"id": practice.id, "title": practice.title, "notice": message.message_id}
     await _ask_comment(bot, message.chat.id, state, data)
 
 
@@ -173,10 +171,13 @@ async def comment_not_text(message: Message, state: FSMContext, bot: Bot) -> Non
 
 
 async def _done(state: FSMContext, bot: Bot, chat_id: int, data: dict[str, Any]) -> None:
+    """The question is over: it goes, and the notice it came from loses its buttons."""
     await state.set_state(None)
     await state.update_data({KEY: None})
     if data.get("msg"):
         await remove_message(bot, chat_id, data["msg"])
+    if data.get("notice"):
+        await drop_buttons(bot, chat_id, data["notice"])
 
 
 async def keep_waiting(

@@ -1,11 +1,11 @@
-"""A moderator's decisions through the dispatcher: publishing from the notice (the notice
-keeps the practice and says what was decided), returning with a required comment that
+"""A moderator's decisions through the dispatcher: publishing from the notice (which
+then says what was decided), returning with a required comment that
 reaches the author, the second moderator told who decided, /moderation oldest first and
 paged, and forged buttons from people who may not decide."""
 
 from __future__ import annotations
 
-from aiogram.methods import AnswerCallbackQuery
+from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup
 
 from handlers.callbacks import PracticeCb, PracticeListCb
 from tests.harness.client import BotClient
@@ -25,10 +25,11 @@ def pressed(action: str, practice_id: int) -> str:
 async def test_publish_from_the_notice(database, world, clock, make_client):
     practice = await share(database, world.author, clock.now())
     curator = make_client(world.curator)
-    await curator.click_data(pressed("pub", practice.id), text="🗂 Новая практика на модерацию")
+    await curator.click_data(pressed("pub", practice.id))
     assert (await fresh(database, practice.id)).status == "published"
-    assert curator.last_text.startswith("🗂 Новая практика на модерацию")  # kept
-    assert "✅ <b>Опубликовано</b> — «ТОС на базе первички» в каталоге." in curator.last_text
+    assert curator.last_text.startswith(
+        "✅ <b>Опубликовано</b> — «ТОС на базе первички» в каталоге."
+    )
     assert any("опубликована" in text for text in await texts_to(database, world.author))
 
     admin = make_client(world.admin)
@@ -41,7 +42,7 @@ async def test_return_needs_a_comment_that_reaches_the_author(
 ):
     practice = await share(database, world.author, clock.now())
     curator = make_client(world.curator)
-    await curator.click_data(pressed("ret", practice.id))
+    await curator.click_data(pressed("ret", practice.id), message_id=41)
     assert "Что доработать в «ТОС на базе первички»?" in curator.last_text
     assert "Например" in curator.last_text
     await curator.send_sticker()
@@ -51,6 +52,8 @@ async def test_return_needs_a_comment_that_reaches_the_author(
     assert len(curator.messages()) == 1
     await curator.send("Добавьте цифры: сколько жителей пришло")
     assert "Возвращено автору" in curator.last_text
+    dropped = curator.session.sent(EditMessageReplyMarkup)
+    assert [e.message_id for e in dropped] == [41]  # the notice's buttons are gone
     returned = await fresh(database, practice.id)
     assert returned.status == "returned"
     assert returned.return_comment == "Добавьте цифры: сколько жителей пришло"

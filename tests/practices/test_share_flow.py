@@ -90,7 +90,7 @@ async def test_the_whole_conversation_to_moderation(database, world, make_client
     assert (practice.title, practice.category, practice.status) == (TITLE, "tos", "moderation")
     assert practice.contact_offer
     assert await photos_of(database, practice.id) == ["p1", "p2", "p3"]
-    assert any("Отправлено на модерацию" in m["text"] for m in user.messages())
+    assert any("Отправлено:" in m["text"] for m in user.messages())
     assert await state_of(dp, user) is None
     assert any("на модерацию" in text for text in await texts_to(database, world.curator))
     assert any("получена" in text for text in await texts_to(database, world.author))
