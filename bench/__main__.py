@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
         "--export-sizes", help="branches exported for time and memory, comma-separated (2000,10000)"
     )
     parser.add_argument(
+        "--practices", type=int, help="published practices searched by 1,000 queries (10000)"
+    )
+    parser.add_argument(
         "--only",
         choices=(
             "dispatcher",
@@ -55,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
             "export",
             "delayed",
             "masterclasses",
+            "practices",
         ),
         help="run one of the benchmarks",
     )
@@ -64,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("TEST_POSTGRES_URL"),
-        help="the delayed benchmark on this PostgreSQL database (wiped!) instead of SQLite; "
+        help="the delayed benchmark on this PostgreSQL database (wiped!) instead of SQLite, "
+        "the practices' search on it too; "
         "`scripts/with-postgres.sh` sets TEST_POSTGRES_URL",
     )
     return parser
@@ -75,11 +80,13 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
         sizes = {"updates": 2000, "users": 200, "newcomers": 20, "outbox": 500, "limited": 90}
         sizes |= {"mandate_users": 20, "mandates_each": 2, "branch_mandates": 1000}
         sizes |= {"broadcast": 300, "mc_people": 300, "mc_seats": 20, "mc_reminders": 1000}
+        sizes |= {"practices": 2000}
         lists = {"backlog": [300, 5000], "export_sizes": [500, 2000]}
     else:
         sizes = {"updates": 20000, "users": 2000, "newcomers": 200, "outbox": 3000, "limited": 300}
         sizes |= {"mandate_users": 200, "mandates_each": 5, "branch_mandates": 10000}
         sizes |= {"broadcast": 10000, "mc_people": 2000, "mc_seats": 100, "mc_reminders": 10000}
+        sizes |= {"practices": 10000}
         lists = {"backlog": [300, 50000, 300000], "export_sizes": [2000, 10000]}
     for name, value in [
         ("updates", args.updates),
@@ -94,6 +101,7 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
         ("mc_people", args.mc_people),
         ("mc_seats", args.mc_seats),
         ("mc_reminders", args.mc_reminders),
+        ("practices", args.practices),
     ]:
         if value is not None:
             sizes[name] = value
@@ -115,6 +123,7 @@ async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
         masterclass_bench,
         outbox_backlog,
         outbox_bench,
+        practice_search_bench,
     )
 
     results: list[Result] = []
@@ -139,6 +148,8 @@ async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
         results += await masterclass_bench.run(
             sizes["mc_people"], sizes["mc_seats"], sizes["mc_reminders"]
         )
+    if args.only in (None, "practices"):
+        results += await practice_search_bench.run(sizes["practices"], 1000, args.postgres_url)
     return results
 
 

@@ -14,6 +14,7 @@ from storage.db import Database
 from storage.fsm import DatabaseStorage
 from storage.migrate import upgrade
 from storage.models import Base, User
+from storage.models.practice_search import include_name
 from tests.harness.client import BotClient
 from tests.harness.factories import empty_database, make_branch
 from tests.harness.session import RecordingSession
@@ -65,7 +66,10 @@ async def test_migrations_build_exactly_the_schema_the_models_describe(settings)
     database = Database(settings.database_url)
     async with database.engine.connect() as connection:
         diff = await connection.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+            lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"include_name": include_name}),
+                Base.metadata,
+            )
         )
     await database.dispose()
     assert diff == []

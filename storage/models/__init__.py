@@ -5,6 +5,7 @@ importing this package registers every table in `Base.metadata` (Alembic reads i
 A new feature's tables go in a new module here, imported below.
 """
 
+from storage.models import practice_search  # noqa: F401  the index's DDL events
 from storage.models.base import NAMING, Base, UTCDateTime
 from storage.models.due_work import DueWork
 from storage.models.fsm import FsmRecord
