@@ -142,7 +142,7 @@ async def show_categories(query: CallbackQuery, session: AsyncSession, bot: Bot)
         .where(Practice.status == PUBLISHED)
         .group_by(Practice.category)
     )
-    counts = dict(rows.tuples().all())
+    counts: dict[str, int] = {code: count for code, count in rows.all()}
     text, markup = categories_screen(
         [(code, name, counts.get(code, 0)) for code, name in categories()]
     )

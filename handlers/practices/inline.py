@@ -67,11 +67,10 @@ async def _newest(session: AsyncSession, offset: int) -> tuple[list[Found], bool
     if page.page != offset // LIMIT + 1:  # past the end: clamped by the service
         return [], False
     ids = [item.id for item in page.items]
-    texts = dict(
-        (await session.execute(select(Practice.id, Practice.what_done).where(Practice.id.in_(ids))))
-        .tuples()
-        .all()
+    rows = await session.execute(
+        select(Practice.id, Practice.what_done).where(Practice.id.in_(ids))
     )
+    texts: dict[int, str] = {practice_id: text for practice_id, text in rows.all()}
     found = [
         Found(
             item.id,
