@@ -104,7 +104,7 @@ def _article(item: Found, username: str) -> InlineQueryResultArticle:
         input_message_content=InputTextMessageContent(
             message_text=t(
                 "pr_catalogue.inline.text",
-                title=item.title_html,
+                title=html.escape(_plain(item.title_html)),  # bold already: no bold in it
                 category=name,
                 snippet=item.snippet_html,
             ),
