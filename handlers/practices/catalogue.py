@@ -240,7 +240,8 @@ def create_router() -> Router:
         flags=reads_only(),
     )
     # `/practices WORDS` keeps the words for the pages (FSM data): a write.
-    router.message.register(show_home, Command("practices"))
+    router.message.register(show_home, Command("practices", magic=F.args))
+    router.message.register(show_home_button, Command("practices"), flags=reads_only())
     router.message.register(show_home_button, F.text == t("menu.practices"), flags=reads_only())
     router.message.register(show_mine, Command("my_practices"), flags=reads_only())
     router.callback_query.register(
