@@ -29,6 +29,7 @@ def build_routers() -> list[Router]:
         chats,
         common,
         catalogue,  # before joining: it answers /start mc_<id> of an onboarded person
+        practices,  # before joining too: /start pr_<id>
         joining,
         author,
         submit,
@@ -40,7 +41,6 @@ def build_routers() -> list[Router]:
         attend,
         share,
         moderate,
-        practices,
         react,
         inline,
         panel,

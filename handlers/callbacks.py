@@ -222,3 +222,16 @@ class ShareCb(CallbackData, prefix="psh"):
 
     action: Literal["new", "cat", "skip", "done", "drop", "contact", "send", "edit", "cancel"]
     value: str = ""
+
+
+# --- best practices: the catalogue's own screens -----------------------------------------
+
+
+class PracticeMenuCb(CallbackData, prefix="prm"):
+    """The catalogue's buttons that are not one practice nor a list's page
+    (handlers/practices/): "home" the `/practices` screen, "find" ask for a search's
+    words, "cancel" drop the question asked (the words, a message to an author),
+    "skip" the comment after «Получилось?» (id: the adoption)."""
+
+    action: Literal["home", "find", "cancel", "skip"]
+    id: OptionalTableId = 0

@@ -35,12 +35,20 @@ log = logging.getLogger(__name__)
 
 # Menu buttons (keys in menu.toml) and commands per role, in the order they are shown.
 MENU_BUTTONS: dict[Role, list[str]] = {
-    Role.MEMBER: ["mandate_new", "my_mandates", "masterclasses"],
-    Role.SECRETARY: ["inbox", "export", "masterclasses"],
-    Role.CURATOR: ["mandates", "export", "masterclasses", "mc_organise"],
-    Role.ADMIN: ["mandates", "export", "masterclasses", "mc_organise", "admin"],
+    Role.MEMBER: ["mandate_new", "my_mandates", "masterclasses", "practices"],
+    Role.SECRETARY: ["inbox", "export", "masterclasses", "practices"],
+    Role.CURATOR: ["mandates", "export", "masterclasses", "practices", "mc_organise"],
+    Role.ADMIN: ["mandates", "export", "masterclasses", "practices", "mc_organise", "admin"],
 }
-_VISITOR = ["masterclasses", "my_masterclasses", "checkin", "share_practice"]
+# Masterclasses and best practices are for every role alike.
+_VISITOR = [
+    "masterclasses",
+    "my_masterclasses",
+    "checkin",
+    "practices",
+    "my_practices",
+    "share_practice",
+]
 _ORGANISER = ["new_masterclass", "my_organised", "moderation"]
 COMMANDS: dict[Role | None, list[str]] = {
     None: ["start", "help", "cancel", "consent"],

@@ -20,6 +20,7 @@ from aiogram.types import (
     Contact,
     Document,
     InlineKeyboardMarkup,
+    InlineQuery,
     Location,
     Message,
     PhotoSize,
@@ -151,6 +152,13 @@ class BotClient:
             {"update_id": next(_update_ids), "callback_query": query}, context={"bot": self.bot}
         )
         return await self.feed(update)
+
+    async def inline(self, query: str, offset: str = "") -> Any:
+        """Type `@bot query` in some chat (inline mode): the bot answers with results."""
+        inline_query = InlineQuery(
+            id=str(next(_update_ids)), from_user=self.user, query=query, offset=offset
+        )
+        return await self.feed(Update(update_id=next(_update_ids), inline_query=inline_query))
 
     # --- what the user saw --------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from aiogram.methods import (
     GetFile,
     GetMe,
     SendDocument,
+    SendMediaGroup,
     SendMessage,
     SendPhoto,
     TelegramMethod,
@@ -118,6 +119,21 @@ class RecordingSession(ProxyPagesAreServerErrors):
         if isinstance(method, SendMessage | SendDocument | SendPhoto):
             self._next_message_id += 1
             return self._message(bot, method, self._next_message_id)
+        if isinstance(method, SendMediaGroup):  # one message per photo, as Telegram answers
+            album = []
+            for item in method.media:
+                self._next_message_id += 1
+                photo = [PhotoSize(file_id=str(item.media), file_unique_id="p", width=1, height=1)]
+                album.append(
+                    Message(
+                        message_id=self._next_message_id,
+                        date=datetime.now(UTC),
+                        chat=Chat(id=int(method.chat_id), type="private"),
+                        from_user=BOT_USER,
+                        photo=photo,
+                    ).as_(bot)
+                )
+            return album
         if isinstance(method, EditMessageText | EditMessageReplyMarkup):
             return self._message(bot, method, method.message_id or 0)
         if getattr(method, "__returning__", None) is bool:

@@ -91,7 +91,13 @@ async def test_join_by_picking_from_lists_tells_the_secretary(database, make_cli
     assert (await _user(database, 502)).branch_id == branch_id
     texts = [m["text"] for m in user.messages()]
     assert any("Вы вступили в первичное отделение <b>№20-03</b>" in text for text in texts)
-    assert user.keyboard() == ["📝 Подать наказ", "📋 Мои наказы", "🎓 Мастер-классы", "ℹ️ Помощь"]
+    assert user.keyboard() == [
+        "📝 Подать наказ",
+        "📋 Мои наказы",
+        "🎓 Мастер-классы",
+        "💡 Практики",
+        "ℹ️ Помощь",
+    ]
     notices = await _outbox(database)
     assert [(n.chat_id, n.payload["text"]) for n in notices] == [
         (900, "👤 Новый участник первичного отделения №20-03: Мария.")
@@ -331,7 +337,13 @@ async def test_withdrawal_asks_says_what_changes_and_takes_the_menu_away(
     await make_user(database, 534, branch_id=branch_id)
     member = make_client(534)
     await member.send("/menu")
-    assert member.keyboard() == ["📝 Подать наказ", "📋 Мои наказы", "🎓 Мастер-классы", "ℹ️ Помощь"]
+    assert member.keyboard() == [
+        "📝 Подать наказ",
+        "📋 Мои наказы",
+        "🎓 Мастер-классы",
+        "💡 Практики",
+        "ℹ️ Помощь",
+    ]
 
     await member.send("/consent")
     assert member.last_text.startswith(
@@ -363,7 +375,13 @@ async def test_withdrawal_asks_says_what_changes_and_takes_the_menu_away(
     await member.send("/consent")
     assert member.last_text.startswith("Вы отозвали согласие")
     await member.click("Даю согласие")
-    assert member.keyboard() == ["📝 Подать наказ", "📋 Мои наказы", "🎓 Мастер-классы", "ℹ️ Помощь"]
+    assert member.keyboard() == [
+        "📝 Подать наказ",
+        "📋 Мои наказы",
+        "🎓 Мастер-классы",
+        "💡 Практики",
+        "ℹ️ Помощь",
+    ]
 
 
 async def test_keeping_consent_changes_nothing(database, make_client):

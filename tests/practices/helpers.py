@@ -86,3 +86,24 @@ async def texts_to(database: Database, chat_id: int) -> list[str]:
 
 def callbacks(row: OutboxMessage) -> list[str]:
     return [b["callback_data"] for line in row.payload.get("buttons", []) for b in line]
+
+
+# --- for the chat flows (tests/practices/test_*_flow.py, test_inline.py) ------------------
+
+DENIED = "⛔ Нет доступа."
+
+
+async def published(world: Any, database: Database, now: datetime, **fields: Any) -> Practice:
+    """A practice of the author's branch (20-03), shared by `world.author` and published by
+    its curator."""
+    return await shared_and_published(database, world.author, world.curator, now, **fields)
+
+
+async def adopted_long_ago(
+    world: Any, database: Database, practice_id: int, adopter: int, when: datetime
+) -> int:
+    """`adopter`'s branch took the practice into work at `when`: the adoption's id."""
+    from bot.services.practices import reactions
+
+    done = await act(database, reactions.adopt, adopter, practice_id, when)
+    return int(done.adoption_id)
