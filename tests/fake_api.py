@@ -388,12 +388,14 @@ class FakeTelegram:
         html = params.get("parse_mode", "HTML") == "HTML"  # the bot's default parse mode
         if key in ("sendmessage", "editmessagetext"):
             check_text(params.get("text"), html=html)
-        elif key in ("sendphoto", "senddocument"):
+        elif key in ("sendphoto", "senddocument", "sendvideo"):
             check_text(params.get("caption"), caption=True, html=html)
         if key == "sendmessage":
             return self._new_message(params, text=_required(params, "text"))
-        if key in ("sendphoto", "senddocument"):
+        if key in ("sendphoto", "senddocument", "sendvideo"):
             return self._send_file(key, params, files)
+        if key == "sendmediagroup":
+            return self._send_album(params)
         if key == "editmessagetext":
             return self._edit(params, text=_required(params, "text"))
         if key == "editmessagereplymarkup":
@@ -426,8 +428,23 @@ class FakeTelegram:
         self.messages[(chat_id, message["message_id"])] = message
         return message
 
+    def _send_album(self, params: dict[str, Any]) -> list[Any]:
+        """An album: 2–10 photos by file_id, one message each, as Telegram answers."""
+        media = params.get("media")
+        items = json.loads(media) if isinstance(media, str) else media
+        if not isinstance(items, list) or not 2 <= len(items) <= 10:
+            raise BadRequest("Bad Request: wrong number of media in the album")
+        sent = []
+        for item in items:
+            check_text(item.get("caption"), caption=True, html=True)
+            file_id = str(item["media"])
+            photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 1, "height": 1}]
+            extra = {"caption": item["caption"]} if item.get("caption") else {}
+            sent.append(self._new_message(params, photo=photo, **extra))
+        return sent
+
     def _send_file(self, key: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        field_name = "photo" if key == "sendphoto" else "document"
+        field_name = {"sendphoto": "photo", "sendvideo": "video"}.get(key, "document")
         value = str(_required(params, field_name))
         if value.startswith("attach://"):
             content = files[value.removeprefix("attach://")]

@@ -50,4 +50,12 @@ async def walk(w) -> None:
     await w.press(CURATOR, "✅ Опубликовать")
 
     await w.say(READER, "/practices грантов")
+    await w.press(READER, "ТОС на базе первички")
+    await w.press(READER, "👍 Полезно")
+    await w.press(READER, "🛠 Берём в работу")
+    await w.press(READER, "✉️ Связаться с автором")
+    await w.say(READER, "Расскажите, как готовили заявку на грант?")
+    await w.press(READER, "📷 Фото")
+    await w.say(READER, "💡 Практики")
+    await w.press(READER, "⭐ Полезные")
     await w.say(READER, "/moderation")
