@@ -29,6 +29,7 @@ from bot.services.errors import DomainError
 from bot.services.masterclasses import events, queries, records
 from bot.services.masterclasses.errors import MasterclassError
 from bot.services.masterclasses.events import KEEP, MasterclassEdit
+from bot.services.masterclasses.queries import MasterclassCard
 from bot.services.people import Person
 from handlers.callbacks import MasterclassListCb, OrganiserCb
 from handlers.filters import Onboarded, reads_only
@@ -126,6 +127,20 @@ async def back_from_question(
 # --- changing a field ------------------------------------------------------------------------
 
 
+async def _upcoming(
+    query: CallbackQuery, person: Person, session: AsyncSession, masterclass_id: int, clock: Clock
+) -> MasterclassCard | None:
+    """The masterclass, if it may still be changed or cancelled; else None, after saying
+    why not."""
+    try:
+        found = await managed(session, person, masterclass_id, clock.now())
+        records.require_upcoming(found.masterclass, clock.now())
+    except DomainError as error:
+        await refuse(query, error)
+        return None
+    return found
+
+
 async def pick_field(
     query: CallbackQuery,
     callback_data: OrganiserCb,
@@ -136,11 +151,8 @@ async def pick_field(
     bot: Bot,
 ) -> None:
     """«✏️ Изменить»: which field (a question begun before is given up)."""
-    try:
-        found = await managed(session, person, callback_data.id, clock.now())
-        records.require_upcoming(found.masterclass, clock.now())
-    except DomainError as error:
-        await refuse(query, error)
+    found = await _upcoming(query, person, session, callback_data.id, clock)
+    if found is None:
         return
     if await state.get_state() in MasterclassManage.__all_states_names__:
         await leave(state)
@@ -163,11 +175,8 @@ async def ask_field(
     if field not in FIELDS:
         await stale(query)
         return
-    try:
-        found = await managed(session, person, callback_data.id, clock.now())
-        records.require_upcoming(found.masterclass, clock.now())
-    except DomainError as error:
-        await refuse(query, error)
+    found = await _upcoming(query, person, session, callback_data.id, clock)
+    if found is None:
         return
     await query.answer()
     masterclass = found.masterclass
@@ -293,11 +302,8 @@ async def ask_reason(
     bot: Bot,
 ) -> None:
     """«❌ Отменить»: why (everyone registered and waiting will read it)."""
-    try:
-        found = await managed(session, person, callback_data.id, clock.now())
-        records.require_upcoming(found.masterclass, clock.now())
-    except DomainError as error:
-        await refuse(query, error)
+    found = await _upcoming(query, person, session, callback_data.id, clock)
+    if found is None:
         return
     await query.answer()
     data = {"kind": "cancel", "id": found.masterclass.id, "title": found.masterclass.title}
