@@ -236,3 +236,37 @@ async def test_the_masterclass_next_to_mandates_and_its_own_reminder_still_comes
     clock.set(starts - timedelta(days=1))
     await run_all(worker)
     assert await messages_to(database, world.secretary, "Придёте?")
+
+
+async def test_a_secretary_appointed_later_is_found_by_the_next_sweep(
+    database, world, clock, registry
+):
+    await start(database, clock)
+    newcomer = 303
+    await add_member(database, world.other_branch, newcomer)
+    async with database.transaction() as session:
+        await grant_role(session, newcomer, Role.SECRETARY, NOW, branch_id=world.other_branch)
+    await submit(database, world.foreign_member, clock.now())
+    clock.set(MOSCOW_NINE)
+    await run_all(make_runner(database, registry, clock))
+    assert len(await mornings(database, newcomer)) == 1
+    assert len(await mornings(database, world.foreign_secretary)) == 1
+
+
+async def test_the_dispatchers_startup_starts_the_series(settings, database, world, clock, bot):
+    from bot.app import build_dispatcher
+
+    dp = build_dispatcher(settings, database, clock=clock, start_background=False)
+    await dp.emit_startup(bot=bot, dispatcher=dp, **dp.workflow_data)
+    try:
+        async with database.sessions() as session:
+            zones = await session.scalars(
+                select(DueWork.subject)
+                .where(DueWork.kind == MORNING_SWEEP)
+                .order_by(DueWork.subject)
+            )
+            assert list(zones) == ["Asia/Novosibirsk", "Europe/Moscow"]
+        clock.set(MOSCOW_NINE)
+        await run_all(dp["due_work_runner"])  # its kinds are registered there
+    finally:
+        await dp.emit_shutdown()
