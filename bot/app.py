@@ -29,6 +29,7 @@ from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
 from bot.services.due_work import DueWorkRegistry, DueWorkRunner
 from bot.services.masterclasses import reminders as masterclass_reminders
 from bot.services.practices import reactions as practice_reactions
+from bot.services.reminders import kinds as reminder_kinds
 from bot.telegram_session import BotApiSession
 from handlers import build_routers
 from handlers.menus import KeyboardMemory, set_default_commands
@@ -145,6 +146,9 @@ def build_dispatcher(
     # A feature with due work adds its `register_due_work(due_work)` call here.
     masterclass_reminders.register_due_work(due_work)
     practice_reactions.register_due_work(due_work)
+    reminder_kinds.register_due_work(
+        due_work, default_timezone=settings.default_timezone, admin_ids=settings.admin_ids
+    )
     dp["due_work"] = due_work
 
     def wake_outbox() -> None:
@@ -169,6 +173,10 @@ def build_dispatcher(
         )
         dp["outbox"] = sender
         await set_default_commands(bot)
+        # The morning series of every zone secretaries live in (idempotent; each sweep
+        # also starts the series of a zone that appeared since).
+        async with database.transaction() as session:
+            await reminder_kinds.start_series(session, clock.now(), settings.default_timezone)
         if start_background:
             if settings.outbox_sender:
                 sender.start()

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     quiet_hours_start: time = time(21, 0)
     quiet_hours_end: time = time(9, 0)
     mandate_sla_days: int = Field(default=3, ge=1)
+    # Working days after its deadline that a mandate still without a first answer is
+    # escalated to the branch's curators (bot/services/reminders/escalation.py).
+    mandate_escalate_days: int = Field(default=2, ge=1)
     # Category codes in the order offered; names are `mandates.category.<code>` texts,
     # and a code without one is shown as written.
     mandate_categories: Annotated[tuple[str, ...], NoDecode] = CATEGORY_CODES
@@ -104,6 +107,7 @@ class Settings(BaseSettings):
             text_max=self.mandate_text_max,
             max_photos=self.mandate_max_photos,
             sla_days=self.mandate_sla_days,
+            escalate_days=self.mandate_escalate_days,
         )
 
     def practice_rules(self) -> PracticeRules:

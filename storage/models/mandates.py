@@ -51,6 +51,9 @@ class Mandate(Base):
     updated_at: Mapped[datetime]
     due_at: Mapped[datetime]
     first_answered_at: Mapped[datetime | None]
+    # When it was escalated to the curators, still without a first answer
+    # `MANDATE_ESCALATE_DAYS` working days after `due_at` (once: set by a compare-and-set).
+    escalated_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]  # resolved or rejected; cleared when reopened
     rating: Mapped[int | None] = mapped_column(Integer)  # 1–5, the latest resolution's
     rated_at: Mapped[datetime | None]  # set by a rating or by «нет»; cleared by resolving

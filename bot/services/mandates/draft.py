@@ -78,6 +78,8 @@ class MandateRules:
     text_max: int = TEXT_MAX
     max_photos: int = MAX_PHOTOS
     sla_days: int = 3
+    # Working days after the deadline a mandate without a first answer is escalated.
+    escalate_days: int = 2
 
 
 DEFAULT_RULES = MandateRules()

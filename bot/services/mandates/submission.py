@@ -1,6 +1,7 @@
 """Saving a submitted mandate: its number from the branch's atomic counter, its deadline,
-its attachments (photos with their captions, voice messages), and the notice to the
-branch's secretaries."""
+its attachments (photos with their captions, voice messages), the notice to the
+branch's secretaries, and its escalation should it wait too long for a first answer
+(`bot.services.reminders.escalation`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.services.mandates.lifecycle import UNFINISHED_STATUSES, S
 from bot.services.mandates.records import admins_of_region, new_event
 from bot.services.outbox import Notice, enqueue
 from bot.services.people import Person, curators_of, secretaries_of
+from bot.services.reminders.escalation import plan_escalation
 from bot.services.working_days import add_working_days, last_day_to_answer
 from storage.models import Branch, Mandate, MandateCounter, MandatePhoto, Region
 from storage.statements import dialect_insert
@@ -119,6 +121,7 @@ async def submit_mandate(
     )
     session.add(mandate)
     await session.flush()
+    await plan_escalation(session, mandate, rules.escalate_days, timezone, now)
     session.add_all(
         MandatePhoto(
             mandate_id=mandate.id,

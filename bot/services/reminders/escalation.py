@@ -1,0 +1,126 @@
+"""The escalation of a mandate left without a first answer.
+
+Planned when the mandate is submitted (`plan_escalation`, in `submit_mandate`'s
+transaction): one due-work row of kind `ESCALATE` about the mandate, at 24:00 local time
+of the `MANDATE_ESCALATE_DAYS`-th working day after its last day to answer (the Russian
+calendar of `working_days`, the branch's zone). Nothing cancels it when the mandate is
+answered: the handler looks the mandate up when it runs and does nothing if it was.
+
+Once: the engine runs a row once, and the handler first sets `Mandate.escalated_at` by a
+compare-and-set (still no first answer, not escalated yet), in the transaction that queues
+the notices; a second run, a leftover row or an answer committed meanwhile changes no row
+and nothing is sent. The curators of the branch are told (the region's admins when it has
+none), with the mandate's number and a button to its card; its secretaries are told that
+it was escalated. The notices respect quiet hours: an escalation at midnight reaches
+people at the end of their quiet hours.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import as_utc
+from bot.services.due_work import DueJob, plan
+from bot.services.mandates.notices import mandate_cb
+from bot.services.mandates.records import admins_of_region
+from bot.services.outbox import Button, Notice, enqueue
+from bot.services.people import curators_of, secretaries_of
+from bot.services.working_days import add_working_days, last_day_to_answer
+from bot.texts import t
+from storage.models import Branch, Mandate, Region
+from storage.statements import rows_changed
+
+ESCALATE = "mandate.escalate"
+
+
+def escalation_at(due_at: datetime, days: int, timezone: str) -> datetime:
+    """24:00 local time of the `days`-th working day after the last day to answer."""
+    last_day = last_day_to_answer(due_at, timezone)
+    noon = datetime.combine(last_day, time(12), tzinfo=ZoneInfo(timezone))
+    return add_working_days(noon, days, timezone)
+
+
+async def plan_escalation(
+    session: AsyncSession, mandate: Mandate, days: int, timezone: str, now: datetime
+) -> datetime:
+    """Plan the escalation of a just submitted mandate; returns when it is due."""
+    due_at = escalation_at(mandate.due_at, days, timezone)
+    await plan(session, ESCALATE, mandate.id, None, due_at, now=now)
+    return due_at
+
+
+def _open(mandate_id: int) -> list[list[Button]]:
+    return [[Button(t("mandates.button.open"), mandate_cb("open", mandate_id))]]
+
+
+async def escalate(
+    session: AsyncSession, job: DueJob, now: datetime, *, admin_ids: frozenset[int] = frozenset()
+) -> bool:
+    """The handler of `ESCALATE`; True when the mandate was escalated now."""
+    mandate_id = int(job.subject)
+    claimed = await rows_changed(
+        session,
+        update(Mandate)
+        .where(
+            Mandate.id == mandate_id,
+            Mandate.first_answered_at.is_(None),
+            Mandate.escalated_at.is_(None),
+        )
+        .values(escalated_at=now),
+    )
+    if not claimed:
+        return False  # answered, escalated already, or gone
+    found = (
+        await session.execute(
+            select(
+                Mandate.number,
+                Mandate.branch_id,
+                Mandate.due_at,
+                Branch.number,
+                Branch.region_id,
+                Region.timezone,
+            )
+            .join(Branch, Branch.id == Mandate.branch_id)
+            .join(Region, Region.id == Branch.region_id)
+            .where(Mandate.id == mandate_id)
+        )
+    ).one()
+    number, branch_id, due_at, branch_number, region_id, zone = found
+    last_day = last_day_to_answer(as_utc(due_at), zone).strftime("%d.%m.%Y")
+    curators = await curators_of(session, branch_id) or await admins_of_region(
+        session, region_id, admin_ids
+    )
+    shown = html.escape(number)
+    owed = [
+        Notice(
+            chat,
+            t(
+                "reminders.escalation.to_curators",
+                number=shown,
+                branch=html.escape(branch_number),
+                last_day=last_day,
+            ),
+            _open(mandate_id),
+        )
+        for chat in curators
+    ]
+    owed += [
+        Notice(
+            chat,
+            t(
+                "reminders.escalation.to_secretary",
+                number=shown,
+                last_day=last_day,
+            ),
+            _open(mandate_id),
+        )
+        for chat in await secretaries_of(session, branch_id)
+        if chat not in curators
+    ]
+    await enqueue(session, now, *owed)
+    return True
