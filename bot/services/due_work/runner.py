@@ -11,6 +11,8 @@
    notices it queues commit together with `done`: a crash before the commit leaves the
    row to be claimed again once the lease passes and undoes its notices, a crash after
    it leaves nothing to repeat. Each job is done once and its notices are queued once.
+   A kind with a `prepare` step does its heavy reading and computing before this
+   transaction, outside any write turn; the handler then only writes what was prepared.
 3. **Failure**: the transaction rolls back; the row goes back to pending with
    `not_before` pushed by a bounded exponential backoff, and after `max_attempts` it is
    kept as `failed` with the reason and logged as an error. A row whose runner died while
@@ -27,6 +29,7 @@ import logging
 import os
 import secrets
 import socket
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Update, and_, or_, select, update
@@ -126,6 +129,11 @@ class DueWorkRunner:
     async def execute(self, job: DueJob) -> str:
         """Runs one claimed job: "done", "skipped" (no longer ours), "retry" or "failed"."""
         try:
+            kind = self.registry.get(job.kind)
+            if kind is not None and kind.prepare is not None:
+                # Outside the job's transaction: reads of its own, no write turn held.
+                prepared = await kind.prepare(self.database, job, self.clock.now())
+                job = replace(job, prepared=prepared)
             async with self.database.unit_of_work() as session:
                 now = self.clock.now()
                 finished = await rows_changed(
@@ -137,7 +145,6 @@ class DueWorkRunner:
                 if not finished:
                     log.info("due work %s (%s) is no longer ours: skipped", job.id, job.kind)
                     return "skipped"
-                kind = self.registry.get(job.kind)
                 if kind is None:
                     raise UnknownKind(f"no handler is registered for kind {job.kind!r}")
                 await kind.handler(session, job, now)
