@@ -26,6 +26,7 @@ from bot.middlewares import (
     WritingMiddleware,
 )
 from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
+from bot.services.digest import weekly as digest_weekly
 from bot.services.due_work import DueWorkRegistry, DueWorkRunner
 from bot.services.masterclasses import reminders as masterclass_reminders
 from bot.services.practices import reactions as practice_reactions
@@ -145,7 +146,14 @@ def build_dispatcher(
     # A feature with due work adds its `register_due_work(due_work)` call here.
     masterclass_reminders.register_due_work(due_work)
     practice_reactions.register_due_work(due_work)
+    digest_weekly.register_due_work(due_work)
     dp["due_work"] = due_work
+
+    async def plan_digests(now: datetime) -> None:
+        # A curator appointed since the last tick gets the weekly digest's series.
+        await digest_weekly.plan_missing_series(database, now)
+
+    tick.register("digest_series", plan_digests)
 
     def wake_outbox() -> None:
         if sender := dp.workflow_data.get("outbox"):
