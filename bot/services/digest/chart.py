@@ -76,7 +76,7 @@ def render_chart(data: ChartData) -> bytes:
     top, bottom = figure.subplots(2, 1, height_ratios=(3, 2))
     _by_branch(top, data)
     _trend(bottom, data)
-    figure.subplots_adjust(left=0.22, right=0.97, top=0.95, bottom=0.07, hspace=0.45)
+    figure.subplots_adjust(left=0.22, right=0.97, top=0.95, bottom=0.07, hspace=0.7)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
@@ -104,7 +104,9 @@ def _by_branch(axes: Axes, data: ChartData) -> None:
         )
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.tick_params(labelsize=16)
-    axes.legend(fontsize=14, loc="lower right")
+    # Below the bars, never over them.
+    axes.legend(fontsize=14, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3,
+                frameon=False)  # fmt: skip
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
