@@ -61,6 +61,9 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     )
 
 
+DUE_WORK_CONCURRENCY = 4
+
+
 def build_fsm_storage(
     settings: Settings, database: Database
 ) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -160,7 +163,9 @@ def build_dispatcher(
             sender.wake()
 
     database.listen("outbox", wake_outbox)  # after a commit that queued notices
-    runner = DueWorkRunner(database, due_work, clock)
+    # A few jobs at once: the weekly digests' charts are drawn in child processes while
+    # the next ones are read (bot/services/digest/weekly.py).
+    runner = DueWorkRunner(database, due_work, clock, concurrency=DUE_WORK_CONCURRENCY)
     dp["due_work_runner"] = runner
     tick.register("due_work", runner.on_tick)
 

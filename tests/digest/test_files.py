@@ -28,13 +28,13 @@ async def test_the_chart_is_a_phone_sized_png_of_the_week_and_the_trend(database
     assert data.weeks[-1] == "16.11"
     image = Image.open(io.BytesIO(render_chart(data)))
     assert image.format == "PNG"
-    assert image.size == (1000, 1200)
+    assert image.size == (800, 960)
 
 
 async def test_the_workbook_has_a_sheet_per_topic_with_the_figures(database, week):
     digest = await digest_of(database, week.world.curator)
     files = await render_files(digest)
-    assert Image.open(io.BytesIO(files.chart)).size == (1000, 1200)
+    assert Image.open(io.BytesIO(files.chart)).size == (800, 960)
     book = load_workbook(io.BytesIO(files.workbook))
     assert book.sheetnames == ["Отделения", "Просроченные", "Практики", "По неделям"]
     branches = book["Отделения"]

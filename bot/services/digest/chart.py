@@ -24,6 +24,8 @@ from bot.services.digest.figures import STATUSES, Digest
 from bot.texts import t
 
 TOP_BRANCHES = 10
+# 800 × 960 pixels: sharp on a phone, and every tick and pixel costs CPU (1,000 digests).
+DPI = 80
 COLOURS = {
     "new": "#e4572e",
     "accepted": "#f3a712",
@@ -71,14 +73,14 @@ def chart_data(digest: Digest) -> ChartData:
 
 
 def render_chart(data: ChartData) -> bytes:
-    """The PNG, 1000 pixels wide."""
-    figure = Figure(figsize=(10, 12), dpi=100)
+    """The PNG, 800 × 960 pixels."""
+    figure = Figure(figsize=(10, 12), dpi=DPI)
     top, bottom = figure.subplots(2, 1, height_ratios=(3, 2))
     _by_branch(top, data)
     _trend(bottom, data)
     figure.subplots_adjust(left=0.22, right=0.97, top=0.95, bottom=0.07, hspace=0.7)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
@@ -103,11 +105,17 @@ def _by_branch(axes: Axes, data: ChartData) -> None:
             label=t(f"mandates.status.{status}"),
         )
         left = [a + b for a, b in zip(left, values, strict=True)]
-    axes.tick_params(labelsize=16)
+    totals = [sum(c.values()) for c in counts]
+    for row, value in enumerate(totals):  # the count at each bar's end, instead of an x axis
+        axes.text(value, row, f" {value}", va="center", fontsize=16)
+    axes.set_xticks([])
+    axes.set_xlim(0, max(totals) * 1.12)
+    for side in ("top", "right", "bottom"):
+        axes.spines[side].set_visible(False)
+    axes.tick_params(labelsize=16, length=0)
     # Below the bars, never over them.
     axes.legend(fontsize=14, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3,
                 frameon=False)  # fmt: skip
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _trend(axes: Axes, data: ChartData) -> None:
@@ -123,6 +131,8 @@ def _trend(axes: Axes, data: ChartData) -> None:
     axes.set_xticks(list(x), data.weeks)
     axes.tick_params(labelsize=15)
     axes.set_ylim(bottom=0)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
     axes.grid(axis="y", alpha=0.3)
     axes.legend(fontsize=14, loc="upper left")

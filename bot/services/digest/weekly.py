@@ -14,7 +14,7 @@ week's: today's, when done, plans next week's — the same row — so the two co
 marks the job done and queues its notices (`DueWorkRunner`) — holds for a restart during
 the run (the lease runs out, another runner does it, once) and for two ticks racing (one
 claim wins). The heavy part, reading the figures and drawing the chart and workbook, is the
-kind's `prepare`: a read session and a child process, before that transaction, so neither
+kind's `prepare`: a read session and child processes, before that transaction, so neither
 the write turn nor the event loop is held while a thousand digests are built.
 
 A curator who lost the role keeps a series that sends nothing (no branches, no digest).
@@ -31,6 +31,7 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.digest.chart import chart_data, render_chart
+from bot.services.digest.drawing import drawn
 from bot.services.digest.figures import (
     ESCALATE_DAYS,
     Digest,
@@ -111,16 +112,14 @@ RECURRENCE = Recurrence(RULE, _zone_of)
 async def render_files(
     digest: Digest, *, admin: bool = False, escalate_days: int = ESCALATE_DAYS
 ) -> DigestFiles:
-    """The message, and the chart and workbook drawn off the event loop (the export's
-    child process, or a thread if it cannot start). Holds no database connection: read
-    the `Digest` first (`build_digest`) and leave the session."""
-    from bot.services.mandates.workbook import off_process
-
+    """The message, and the chart and workbook drawn off the event loop (in child
+    processes, `drawing`). Holds no database connection: read the `Digest` first
+    (`build_digest`) and leave the session."""
     text, buttons = render_message(digest, escalate_days=escalate_days, admin=admin)
     sheets, rows = workbook_rows(digest)
     chart, book = await asyncio.gather(
-        off_process(render_chart, chart_data(digest)),
-        off_process(render_workbook, sheets, rows),
+        drawn(render_chart, chart_data(digest)),
+        drawn(render_workbook, sheets, rows),
     )
     date_from, date_to = period_dates(digest)
     day = filename_date(digest.now, digest.timezone)
