@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile
 from sqlalchemy import func, select
@@ -26,8 +27,8 @@ def registry() -> DueWorkRegistry:
     return registry
 
 
-def runner(database, clock, name: str) -> DueWorkRunner:
-    return DueWorkRunner(database, registry(), clock, worker_id=name)
+def runner(database, clock, name: str, concurrency: int = 1) -> DueWorkRunner:
+    return DueWorkRunner(database, registry(), clock, worker_id=name, concurrency=concurrency)
 
 
 async def series(database) -> list[tuple[int, object, str]]:
@@ -114,11 +115,13 @@ async def test_a_restart_during_the_run_sends_each_digest_once(database, clock, 
     assert len(await digests_for(database, w.foreign_curator)) == 3
 
 
-async def test_two_ticks_racing_send_each_digest_once(database, clock, week):
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_two_ticks_racing_send_each_digest_once(database, clock, week, concurrency):
     w = week.world
     await planned(database, clock)
     done = await asyncio.gather(
-        runner(database, clock, "one").run_due(), runner(database, clock, "two").run_due()
+        runner(database, clock, "one", concurrency).run_due(),
+        runner(database, clock, "two", concurrency).run_due(),
     )
     assert sum(done) == 2
     assert len(await digests_for(database, w.curator)) == 3
