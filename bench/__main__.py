@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
         "--practices", type=int, help="published practices searched by 1,000 queries (10000)"
     )
     parser.add_argument(
+        "--digest-curators", type=int, help="curators whose weekly digests are built (1000)"
+    )
+    parser.add_argument(
+        "--digest-mandates", type=int, help="mandates the digests are built over (100000)"
+    )
+    parser.add_argument(
         "--only",
         choices=(
             "dispatcher",
@@ -59,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
             "delayed",
             "masterclasses",
             "practices",
+            "digest",
         ),
         help="run one of the benchmarks",
     )
@@ -80,13 +87,13 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
         sizes = {"updates": 2000, "users": 200, "newcomers": 20, "outbox": 500, "limited": 90}
         sizes |= {"mandate_users": 20, "mandates_each": 2, "branch_mandates": 1000}
         sizes |= {"broadcast": 300, "mc_people": 300, "mc_seats": 20, "mc_reminders": 1000}
-        sizes |= {"practices": 2000}
+        sizes |= {"practices": 2000, "digest_curators": 100, "digest_mandates": 10000}
         lists = {"backlog": [300, 5000], "export_sizes": [500, 2000]}
     else:
         sizes = {"updates": 20000, "users": 2000, "newcomers": 200, "outbox": 3000, "limited": 300}
         sizes |= {"mandate_users": 200, "mandates_each": 5, "branch_mandates": 10000}
         sizes |= {"broadcast": 10000, "mc_people": 2000, "mc_seats": 100, "mc_reminders": 10000}
-        sizes |= {"practices": 10000}
+        sizes |= {"practices": 10000, "digest_curators": 1000, "digest_mandates": 100000}
         lists = {"backlog": [300, 50000, 300000], "export_sizes": [2000, 10000]}
     for name, value in [
         ("updates", args.updates),
@@ -102,6 +109,8 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
         ("mc_seats", args.mc_seats),
         ("mc_reminders", args.mc_reminders),
         ("practices", args.practices),
+        ("digest_curators", args.digest_curators),
+        ("digest_mandates", args.digest_mandates),
     ]:
         if value is not None:
             sizes[name] = value
@@ -117,6 +126,7 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
 async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
     from bench import (
         delayed_api_bench,
+        digest_bench,
         dispatcher_bench,
         export_bench,
         mandate_bench,
@@ -150,6 +160,12 @@ async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
         )
     if args.only in (None, "practices"):
         results += await practice_search_bench.run(sizes["practices"], 1000, args.postgres_url)
+    if args.only in (None, "digest"):
+        # 10,000 registrations and 5,000 practices for 100,000 mandates, in proportion.
+        mandates = sizes["digest_mandates"]
+        results += await digest_bench.run(
+            sizes["digest_curators"], mandates, mandates // 10, mandates // 20
+        )
     return results
 
 

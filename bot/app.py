@@ -26,6 +26,7 @@ from bot.middlewares import (
     WritingMiddleware,
 )
 from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
+from bot.services.digest import weekly as digest_weekly
 from bot.services.due_work import DueWorkRegistry, DueWorkRunner
 from bot.services.masterclasses import reminders as masterclass_reminders
 from bot.services.practices import reactions as practice_reactions
@@ -59,6 +60,9 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+
+
+DUE_WORK_CONCURRENCY = 4
 
 
 def build_fsm_storage(
@@ -149,14 +153,23 @@ def build_dispatcher(
     reminder_kinds.register_due_work(
         due_work, default_timezone=settings.default_timezone, admin_ids=settings.admin_ids
     )
+    digest_weekly.register_due_work(due_work, escalate_days=settings.mandate_escalate_days)
     dp["due_work"] = due_work
+
+    async def plan_digests(now: datetime) -> None:
+        # A curator appointed since the last tick gets the weekly digest's series.
+        await digest_weekly.plan_missing_series(database, now)
+
+    tick.register("digest_series", plan_digests)
 
     def wake_outbox() -> None:
         if sender := dp.workflow_data.get("outbox"):
             sender.wake()
 
     database.listen("outbox", wake_outbox)  # after a commit that queued notices
-    runner = DueWorkRunner(database, due_work, clock)
+    # A few jobs at once: the weekly digests' charts are drawn in child processes while
+    # the next ones are read (bot/services/digest/weekly.py).
+    runner = DueWorkRunner(database, due_work, clock, concurrency=DUE_WORK_CONCURRENCY)
     dp["due_work_runner"] = runner
     tick.register("due_work", runner.on_tick)
 

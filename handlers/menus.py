@@ -54,8 +54,8 @@ COMMANDS: dict[Role | None, list[str]] = {
     None: ["start", "help", "cancel", "consent"],
     Role.MEMBER: ["mandate", "my_mandates", *_VISITOR],
     Role.SECRETARY: ["inbox", "export", *_VISITOR],
-    Role.CURATOR: ["mandates", "export", *_VISITOR, *_ORGANISER],
-    Role.ADMIN: ["mandates", "export", *_VISITOR, *_ORGANISER, "admin"],
+    Role.CURATOR: ["mandates", "export", "digest", *_VISITOR, *_ORGANISER],
+    Role.ADMIN: ["mandates", "export", "digest", *_VISITOR, *_ORGANISER, "admin"],
 }
 ROLE_ORDER = (Role.MEMBER, Role.SECRETARY, Role.CURATOR, Role.ADMIN)
 

@@ -62,3 +62,23 @@ async def test_a_finished_flow_posts_the_menu_only_when_the_keyboard_changes(
     assert "📥 Входящие наказы" in member.keyboard()  # her keyboard got its new button
     await member.send("/cancel")
     assert recording.requests[-1].reply_markup is None  # and is not sent again
+
+
+async def test_curators_and_admins_get_digest_in_their_command_list(
+    database, make_client, recording
+):
+    branch = await make_branch(database)
+    await make_user(database, 522, branch_id=branch)
+    client = make_client(522)
+    await client.send("/menu")
+    async with database.transaction() as session:  # an admin made her the branch's curator
+        await grant_role(session, 522, Role.CURATOR, NOW, branch_id=branch)
+    await client.send("/menu")
+    await make_user(database, 1)  # in ADMIN_IDS
+    admin = make_client(1)
+    await admin.send("/menu")
+
+    member, curator = _lists_for(recording, 522)
+    assert "digest" not in member
+    assert "digest" in curator
+    assert "digest" in _lists_for(recording, 1)[-1]

@@ -32,7 +32,7 @@ from bot.delivery.throttle import Throttle
 from bot.services.outbox import QuietHours
 from bot.services.people import timezones_of
 from storage.db import Database
-from storage.models import OutboxMessage, User
+from storage.models import OutboxFile, OutboxMessage, User
 from storage.statements import rows_changed
 
 log = logging.getLogger("bot.delivery")
@@ -353,10 +353,20 @@ class OutboxSender:
         log.info("outbox: %s row(s) skipped, their users blocked the bot", skipped)
         return {row.id for row in rows if row.chat_id in unreachable}
 
+    async def _upload_of(self, row: OutboxMessage) -> bytes | None:
+        """The bytes of a file the bot made (`Upload`), read only when the row is sent."""
+        if "upload" not in row.payload:
+            return None
+        async with self.database.reading() as session:
+            data: bytes | None = await session.scalar(
+                select(OutboxFile.data).where(OutboxFile.outbox_id == row.id)
+            )
+        return data
+
     async def _deliver(self, row: OutboxMessage) -> Outcome:
         """Send one row; its outcome, which the pass writes with the others."""
         try:
-            request = request_for(row)
+            request = request_for(row, await self._upload_of(row))
         except (KeyError, TypeError, ValueError) as error:  # a malformed row never improves
             return self.outcomes.fail(row, f"bad payload: {error}")
         try:

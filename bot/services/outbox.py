@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import signal_after_commit
-from storage.models import Broadcast, OutboxMessage
+from storage.models import Broadcast, OutboxFile, OutboxMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,16 @@ class Button:
         if self.url is not None:
             data["url"] = self.url
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file the bot made itself, sent as an upload (it has no Telegram file_id yet): its
+    bytes are stored beside the outbox row (`OutboxFile`) and read when it is sent."""
+
+    data: bytes = field(repr=False)
+    filename: str
+    as_photo: bool = False  # a picture shown in the chat, else a document
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,7 @@ class Notice:
     photo: str | None = None  # a Telegram file_id
     document: str | None = None  # a Telegram file_id
     video: str | None = None  # a Telegram file_id
+    upload: Upload | None = None  # a file made by the bot, sent as a photo or a document
     quiet: bool = True
     # After this it is not worth sending any more (a masterclass reminder after its start);
     # None: the sender's default, two days after it was queued.
@@ -70,6 +81,9 @@ class Notice:
             method, payload["document"] = "send_document", self.document
         elif self.video:
             method, payload["video"] = "send_video", self.video
+        elif self.upload:
+            method = "send_photo" if self.upload.as_photo else "send_document"
+            payload["upload"] = self.upload.filename  # the bytes: the row's OutboxFile
         return OutboxMessage(
             chat_id=self.chat_id,
             method=method,
@@ -84,10 +98,25 @@ class Notice:
 
 
 async def enqueue(session: AsyncSession, now: datetime, *notices: Notice) -> None:
-    session.add_all(notice.to_row(now) for notice in notices)
+    rows = [notice.to_row(now) for notice in notices]
+    session.add_all(rows)
     await session.flush()
+    await _store_uploads(session, notices, rows)
     # The sender is woken once this commits (bot/app.py listens for it).
     signal_after_commit(session, "outbox")
+
+
+async def _store_uploads(
+    session: AsyncSession, notices: Sequence[Notice], rows: Sequence[OutboxMessage]
+) -> None:
+    files = [
+        OutboxFile(outbox_id=row.id, filename=notice.upload.filename, data=notice.upload.data)
+        for notice, row in zip(notices, rows, strict=True)
+        if notice.upload is not None
+    ]
+    if files:
+        session.add_all(files)
+        await session.flush()
 
 
 # From this many notices on, delivery takes more than a second at Telegram's limit, and the
@@ -112,6 +141,7 @@ async def enqueue_broadcast(
         row.broadcast_id = broadcast.id
     session.add_all(rows)
     await session.flush()
+    await _store_uploads(session, notices, rows)
     signal_after_commit(session, "outbox")
     return len(notices)
 

@@ -55,3 +55,37 @@ def last_day_to_answer(due_at: datetime, timezone: str) -> date:
     """The last local day of a deadline computed by `add_working_days`, to show people
     («ответить до 02.12 включительно»)."""
     return (due_at.astimezone(ZoneInfo(timezone)) - timedelta(microseconds=1)).date()
+
+
+def working_hours_between(start: datetime, end: datetime, timezone: str) -> float:
+    """Hours from `start` to `end` that fall on working days in local time: a mandate sent
+    on Friday evening and answered on Monday morning waited the Friday evening's and the
+    Monday morning's hours, not the weekend's (the digest's time to a first answer)."""
+    if end <= start:
+        return 0.0
+    zone = ZoneInfo(timezone)
+    here, until = start.astimezone(zone), end.astimezone(zone)
+    total = timedelta(0)
+    day = here.date()
+    while day <= until.date():
+        day_start = datetime.combine(day, time(0), tzinfo=zone)
+        day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        if is_working_day(day):
+            total += min(until, day_end) - max(here, day_start)
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600
+
+
+def working_days_overdue(due_at: datetime, now: datetime, timezone: str) -> int:
+    """The working days a deadline (from `add_working_days`: 24:00 of its last day) has
+    been missed by at `now`, counting today: 1 on the first working day after the last one,
+    0 before the deadline."""
+    if now < due_at:
+        return 0
+    zone = ZoneInfo(timezone)
+    day, today = due_at.astimezone(zone).date(), now.astimezone(zone).date()
+    days = 0
+    while day <= today:
+        days += is_working_day(day)
+        day += timedelta(days=1)
+    return days

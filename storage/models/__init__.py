@@ -19,7 +19,7 @@ from storage.models.mandates import (
 )
 from storage.models.masterclasses import Masterclass, MasterclassRegistration
 from storage.models.onboarding import Invite, InviteBranch
-from storage.models.outbox import Broadcast, OutboxMessage
+from storage.models.outbox import Broadcast, OutboxFile, OutboxMessage
 from storage.models.people import Consent, RoleAssignment, User
 from storage.models.practices import (
     Practice,
@@ -51,6 +51,7 @@ __all__ = [
     "MandateSupporter",
     "Masterclass",
     "MasterclassRegistration",
+    "OutboxFile",
     "OutboxMessage",
     "Practice",
     "PracticeAdoption",

@@ -7,7 +7,7 @@ causes it, cancels it with `cancel`; the tick's `DueWorkRunner` runs it. See the
 
 from bot.services.due_work.planning import DueJob, cancel, plan, plan_many
 from bot.services.due_work.recurrence import Recurrence, TimezoneLookup
-from bot.services.due_work.registry import DueWorkRegistry, Handler, Kind
+from bot.services.due_work.registry import DueWorkRegistry, Handler, Kind, Prepare
 from bot.services.due_work.runner import DueWorkRunner, UnknownKind
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "DueWorkRunner",
     "Handler",
     "Kind",
+    "Prepare",
     "Recurrence",
     "TimezoneLookup",
     "UnknownKind",

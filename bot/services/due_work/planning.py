@@ -27,6 +27,8 @@ class DueJob:
     recipient: int | None
     due_at: datetime
     attempts: int  # including this one
+    # What the kind's `prepare` made before the job's transaction (`DueWorkRegistry`).
+    prepared: object = None
 
     @classmethod
     def of(cls, row: DueWork) -> DueJob:

@@ -11,6 +11,8 @@
    notices it queues commit together with `done`: a crash before the commit leaves the
    row to be claimed again once the lease passes and undoes its notices, a crash after
    it leaves nothing to repeat. Each job is done once and its notices are queued once.
+   A kind with a `prepare` step does its heavy reading and computing before this
+   transaction, outside any write turn; the handler then only writes what was prepared.
 3. **Failure**: the transaction rolls back; the row goes back to pending with
    `not_before` pushed by a bounded exponential backoff, and after `max_attempts` it is
    kept as `failed` with the reason and logged as an error. A row whose runner died while
@@ -23,10 +25,12 @@ that was down a week sends one morning reminder, not seven.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
 import socket
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Update, and_, or_, select, update
@@ -64,6 +68,7 @@ class DueWorkRunner:
         max_attempts: int = 5,
         backoff: timedelta = timedelta(minutes=1),
         max_backoff: timedelta = timedelta(hours=1),
+        concurrency: int = 1,
     ) -> None:
         self.database = database
         self.registry = registry
@@ -75,6 +80,10 @@ class DueWorkRunner:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
+        # Jobs of a batch run at once, at most this many: a kind with a slow `prepare`
+        # (a digest's chart in a child process) overlaps its reading and its drawing.
+        # Each job keeps its own claim and transaction, so each is still done once.
+        self.concurrency = concurrency
 
     async def on_tick(self, now: datetime) -> None:
         await self.run_due()
@@ -84,11 +93,20 @@ class DueWorkRunner:
         done = 0
         for _ in range(self.max_batches):
             jobs = await self.claim()
-            for job in jobs:
-                done += await self.execute(job) == "done"
+            if self.concurrency <= 1:
+                for job in jobs:
+                    done += await self.execute(job) == "done"
+            else:
+                turns = asyncio.Semaphore(self.concurrency)
+                outcomes = await asyncio.gather(*(self._in_turn(turns, job) for job in jobs))
+                done += sum(outcome == "done" for outcome in outcomes)
             if len(jobs) < self.batch_size:
                 break
         return done
+
+    async def _in_turn(self, turns: asyncio.Semaphore, job: DueJob) -> str:
+        async with turns:
+            return await self.execute(job)
 
     async def claim(self) -> list[DueJob]:
         now = self.clock.now()
@@ -126,6 +144,11 @@ class DueWorkRunner:
     async def execute(self, job: DueJob) -> str:
         """Runs one claimed job: "done", "skipped" (no longer ours), "retry" or "failed"."""
         try:
+            kind = self.registry.get(job.kind)
+            if kind is not None and kind.prepare is not None:
+                # Outside the job's transaction: reads of its own, no write turn held.
+                prepared = await kind.prepare(self.database, job, self.clock.now())
+                job = replace(job, prepared=prepared)
             async with self.database.unit_of_work() as session:
                 now = self.clock.now()
                 finished = await rows_changed(
@@ -137,7 +160,6 @@ class DueWorkRunner:
                 if not finished:
                     log.info("due work %s (%s) is no longer ours: skipped", job.id, job.kind)
                     return "skipped"
-                kind = self.registry.get(job.kind)
                 if kind is None:
                     raise UnknownKind(f"no handler is registered for kind {job.kind!r}")
                 await kind.handler(session, job, now)

@@ -47,8 +47,11 @@ def _sheet(
     headers: Sequence[str],
     widths: Sequence[int],
     rows: Iterable[list[Any]],
+    freeze: bool = False,
 ) -> WriteOnlyWorksheet:
     sheet = workbook.create_sheet(title)
+    if freeze:  # before the first row: a write-only sheet writes its views with it
+        sheet.freeze_panes = "A2"
     for index, width in enumerate(widths):
         letter = chr(ord("A") + index)
         sheet.column_dimensions[letter].width = width
@@ -65,13 +68,16 @@ def _sheet(
 
 
 def build_workbook(
-    sheets: tuple[tuple[str, list[str], list[int]], ...], *rows: list[list[Any]]
+    sheets: tuple[tuple[str, list[str], list[int]], ...],
+    *rows: list[list[Any]],
+    freeze_header: bool = False,
 ) -> bytes:
     """The .xlsx of sheets (title, headers, widths) filled with `rows`, one list per sheet,
-    in one go (what `StreamedWorkbook` does chunk by chunk)."""
+    in one go (what `StreamedWorkbook` does chunk by chunk); `freeze_header` keeps each
+    sheet's header row in sight while scrolling."""
     workbook = Workbook(write_only=True)
     for (title, headers, widths), sheet_rows in zip(sheets, rows, strict=True):
-        _sheet(workbook, title, headers, widths, sheet_rows)
+        _sheet(workbook, title, headers, widths, sheet_rows, freeze_header)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

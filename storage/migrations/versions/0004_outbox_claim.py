@@ -28,9 +28,7 @@ def upgrade() -> None:
             sa.Column("claimed_until", storage.models.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
-            sa.Column(
-                "respect_quiet_hours", sa.Boolean(), server_default=sa.true(), nullable=False
-            )
+            sa.Column("respect_quiet_hours", sa.Boolean(), server_default=sa.true(), nullable=False)
         )
         batch_op.add_column(
             sa.Column("held_until", storage.models.UTCDateTime(timezone=True), nullable=True)

@@ -1,0 +1,2 @@
+"""The curators' weekly digest: figures (`figures`), its message (`text`), chart
+(`chart`), workbook (`workbook`), and its due work and /digest's building (`weekly`)."""
