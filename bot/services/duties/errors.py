@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.services.errors import DomainError
 
-class DutyError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+
+class DutyError(DomainError):
+    texts = "duties.error"
