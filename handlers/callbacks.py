@@ -251,3 +251,11 @@ class DutyAdminCb(CallbackData, prefix="dta"):
 
     action: Literal["list", "open", "pause", "resume", "delete", "delete_yes", "xlsx"]
     id: OptionalTableId = 0
+
+
+class DutyNewCb(CallbackData, prefix="dtn"):
+    """A new duty, step by step (handlers/duties_create.py): "new" start, "role", "scope",
+    "kind" the answer chosen (value), "save" or "cancel" at the summary."""
+
+    step: Literal["new", "role", "scope", "kind", "save", "cancel"]
+    value: Literal["", "secretary", "curator", "all", "branch", "monthly", "weekly", "once"] = ""

@@ -24,9 +24,11 @@ from bot.services.duties.schedule import describe
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.people import Person
 from bot.texts import plural, t
-from handlers.callbacks import DutyAdminCb, DutyCb
+from handlers import duties_create
+from handlers.callbacks import DutyAdminCb, DutyCb, DutyNewCb
+from handlers.duties_create import DutyCreate
 from handlers.filters import Onboarded, reads_only
-from handlers.replies import error_text, show_in_place
+from handlers.replies import error_text, free_input, show_in_place
 from storage.models import Duty
 
 MISSING_SHOWN = 20  # names of those not done, in the card; the rest are in the .xlsx
@@ -73,6 +75,8 @@ async def _list_screen(session: AsyncSession) -> tuple[str, InlineKeyboardMarkup
             line += "\n" + t("duties.list.last", label=last.label, done=last.done, total=last.total)
         lines.append(line)
         rows.append([_button(t("duties.button.open", id=duty.id), "open", duty.id)])
+    new = DutyNewCb(step="new").pack()
+    rows.append([InlineKeyboardButton(text=t("duties.new.create"), callback_data=new)])
     return "\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -224,4 +228,9 @@ def create_router() -> Router:
     router.message.register(duties_command, Command("duties"), flags=reads_only())
     router.callback_query.register(admin_press, DutyAdminCb.filter())
     router.callback_query.register(recipient_press, DutyCb.filter())
+    router.callback_query.register(duties_create.pressed, DutyNewCb.filter())
+    answer = free_input()
+    for step in (DutyCreate.branch, DutyCreate.schedule, DutyCreate.text):
+        router.message.register(duties_create.typed, step, F.text, answer)
+        router.message.register(duties_create.not_text, step, ~F.text)
     return router

@@ -79,3 +79,41 @@ async def test_duties_are_for_admins_only(database, world, clock, make_client, r
     assert secretary.last_text == DENIED
     await secretary.click_data("dta:pause:1")
     assert _answers(recording)[-1] == DENIED
+
+
+async def test_the_admin_creates_a_duty_step_by_step(database, world, clock, make_client):
+    clock.set(START)
+    admin = make_client(world.admin)
+    await admin.send("/duties")
+    await admin.click("Новая задача")
+    assert "Кому напоминать?" in admin.last_text
+    await admin.click("Секретарям")
+    await admin.click("Одному отделению")
+    await admin.send("99-99")
+    assert admin.last_text.startswith("⚠️ Такого отделения нет.")
+    await admin.send("7")
+    await admin.click("Каждый месяц")
+    await admin.send("31-го в 10:00")
+    assert admin.last_text.startswith("⚠️ Не во всех месяцах есть 29-е")
+    await admin.send("последний день в 18:00")
+    assert "Напишите текст напоминания" in admin.last_text
+    await admin.send("Сдайте протокол собрания")
+    summary = admin.last_text
+    assert "Кому: секретарям отделения 7" in summary
+    assert "Когда: каждый месяц, в последний день, в 18:00" in summary
+    await admin.click("Сохранить")
+    assert "Задача № 1 сохранена" in admin.last_text
+
+    await run_all(make_runner(database, duties_registry(), clock))
+    clock.set(MSK_18)
+    await run_all(make_runner(database, duties_registry(), clock))
+    assert len(await reminders_to(database, world.far_secretary)) == 1  # Novosibirsk, 7
+    assert await reminders_to(database, world.secretary) == []
+
+
+async def test_a_forged_or_stale_step_is_refused(database, world, clock, make_client, recording):
+    admin = make_client(world.admin)
+    await admin.click_data("dtn:save:")
+    assert _answers(recording)[-1] == "Этот шаг уже пройден. Начните заново: /duties."
+    await make_client(world.secretary).click_data("dtn:new:")
+    assert _answers(recording)[-1] == DENIED

@@ -74,7 +74,7 @@ async def _resolve(session: AsyncSession, target: Target) -> Levels:
     return row[0], row[1], row[2]
 
 
-def _text(text: str) -> str:
+def clean_text(text: str) -> str:
     text = text.strip()
     if not text:
         raise DutyError("empty_text")
@@ -97,7 +97,7 @@ async def create_duty(
         branch_id=branch,
         kind=str(kind_of(rule)),
         rule=rule,
-        text=_text(text),
+        text=clean_text(text),
         paused=False,
         created_by=admin_id,
         created_at=now,
@@ -130,7 +130,7 @@ async def edit_duty(
     re-planned from now. Errors as `create_duty`, and `not_found`."""
     duty = await get_duty(session, duty_id)
     if text is not None:
-        duty.text = _text(text)
+        duty.text = clean_text(text)
     if target is not None:
         duty.region_id, duty.local_branch_id, duty.branch_id = await _resolve(session, target)
         duty.role, duty.scope = str(target.role), target.scope
