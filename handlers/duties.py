@@ -228,6 +228,16 @@ def create_router() -> Router:
     router.message.register(duties_command, Command("duties"), flags=reads_only())
     router.callback_query.register(admin_press, DutyAdminCb.filter())
     router.callback_query.register(recipient_press, DutyCb.filter())
+    for name, turn in (
+        ("role", DutyCreate.role),
+        ("scope", DutyCreate.scope),
+        ("kind", DutyCreate.kind),
+        ("save", DutyCreate.confirm),
+    ):
+        router.callback_query.register(
+            duties_create.pressed, DutyNewCb.filter(F.step == name), turn
+        )
+    # "new", "cancel", and a step pressed out of its turn (refused as stale inside).
     router.callback_query.register(duties_create.pressed, DutyNewCb.filter())
     answer = free_input()
     for step in (DutyCreate.branch, DutyCreate.schedule, DutyCreate.text):
