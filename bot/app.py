@@ -28,6 +28,7 @@ from bot.middlewares import (
 from bot.scheduler import ApschedulerScheduler, Scheduler, Tick
 from bot.services.digest import weekly as digest_weekly
 from bot.services.due_work import DueWorkRegistry, DueWorkRunner
+from bot.services.duties import delivery as duty_delivery
 from bot.services.masterclasses import reminders as masterclass_reminders
 from bot.services.practices import reactions as practice_reactions
 from bot.services.reminders import kinds as reminder_kinds
@@ -154,6 +155,7 @@ def build_dispatcher(
         due_work, default_timezone=settings.default_timezone, admin_ids=settings.admin_ids
     )
     digest_weekly.register_due_work(due_work, escalate_days=settings.mandate_escalate_days)
+    duty_delivery.register_due_work(due_work, default_timezone=settings.default_timezone)
     dp["due_work"] = due_work
 
     async def plan_digests(now: datetime) -> None:

@@ -235,3 +235,27 @@ class PracticeMenuCb(CallbackData, prefix="prm"):
 
     action: Literal["home", "find", "cancel", "skip"]
     id: OptionalTableId = 0
+
+
+class DutyCb(CallbackData, prefix="dt"):
+    """A recipient's answer to a duty's reminder (bot/services/duties/delivery.py packs the
+    same strings): "done" «✅ Сделано», "snooze" «⏰ Напомнить завтра»; id: the occurrence."""
+
+    action: Literal["done", "snooze"]
+    id: TableId
+
+
+class DutyAdminCb(CallbackData, prefix="dta"):
+    """The admin's /duties: "list" the duties, "open" one's card, "pause", "resume",
+    "delete" (asks first), "delete_yes", "xlsx" its completion; id: the duty (0: none)."""
+
+    action: Literal["list", "open", "pause", "resume", "delete", "delete_yes", "xlsx"]
+    id: OptionalTableId = 0
+
+
+class DutyNewCb(CallbackData, prefix="dtn"):
+    """A new duty, step by step (handlers/duties_create.py): "new" start, "role", "scope",
+    "kind" the answer chosen (value), "save" or "cancel" at the summary."""
+
+    step: Literal["new", "role", "scope", "kind", "save", "cancel"]
+    value: Literal["", "secretary", "curator", "all", "branch", "monthly", "weekly", "once"] = ""

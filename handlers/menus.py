@@ -55,7 +55,7 @@ COMMANDS: dict[Role | None, list[str]] = {
     Role.MEMBER: ["mandate", "my_mandates", *_VISITOR],
     Role.SECRETARY: ["inbox", "export", *_VISITOR],
     Role.CURATOR: ["mandates", "export", "digest", *_VISITOR, *_ORGANISER],
-    Role.ADMIN: ["mandates", "export", "digest", *_VISITOR, *_ORGANISER, "admin"],
+    Role.ADMIN: ["mandates", "export", "digest", "duties", *_VISITOR, *_ORGANISER, "admin"],
 }
 ROLE_ORDER = (Role.MEMBER, Role.SECRETARY, Role.CURATOR, Role.ADMIN)
 

@@ -82,3 +82,5 @@ async def test_curators_and_admins_get_digest_in_their_command_list(
     assert "digest" not in member
     assert "digest" in curator
     assert "digest" in _lists_for(recording, 1)[-1]
+    assert "duties" in _lists_for(recording, 1)[-1]  # the admin's recurring duties
+    assert "duties" not in curator

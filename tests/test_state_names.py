@@ -30,6 +30,13 @@ STATE_NAMES = frozenset(
     {
         "AdminForm:csv",
         "AdminForm:invite",
+        "DutyCreate:branch",
+        "DutyCreate:confirm",
+        "DutyCreate:kind",
+        "DutyCreate:role",
+        "DutyCreate:schedule",
+        "DutyCreate:scope",
+        "DutyCreate:text",
         "MasterclassAttend:code",
         "MasterclassAttend:comment",
         "MasterclassForm:announce",

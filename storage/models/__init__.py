@@ -8,6 +8,7 @@ A new feature's tables go in a new module here, imported below.
 from storage.models import practice_search  # noqa: F401  the index's DDL events
 from storage.models.base import NAMING, Base, UTCDateTime
 from storage.models.due_work import DueWork
+from storage.models.duties import Duty, DutyMark, DutyOccurrence
 from storage.models.fsm import FsmRecord
 from storage.models.mandates import (
     Mandate,
@@ -38,6 +39,9 @@ __all__ = [
     "Broadcast",
     "Consent",
     "DueWork",
+    "Duty",
+    "DutyMark",
+    "DutyOccurrence",
     "FsmRecord",
     "HandledUpdate",
     "Invite",

@@ -1,0 +1,70 @@
+"""What the duty tests share: a registry with the duties' kinds, a duty made by the admin,
+the runner driven until nothing more is due, and the reminders each person got."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.services.due_work import DueWorkRegistry, DueWorkRunner
+from bot.services.duties import delivery, records, schedule
+from storage.db import Database
+from storage.models import Duty, OutboxMessage
+from tests.due_work.helpers import runner
+from tests.mandates.helpers import buttons
+
+ADMIN_ID = 1
+MARK = "📌"
+
+
+def duties_registry() -> DueWorkRegistry:
+    registry = DueWorkRegistry()
+    delivery.register_due_work(registry, default_timezone="Europe/Moscow")
+    return registry
+
+
+async def make_duty(
+    database: Database,
+    now: datetime,
+    kind: str,
+    typed: str,
+    text: str = "Сдайте отчёт о работе отделения",
+    target: records.Target | None = None,
+) -> Duty:
+    rule = schedule.parse(schedule.Kind(kind), typed, now, "Europe/Moscow")
+    async with database.transaction() as session:
+        return await records.create_duty(
+            session, now, ADMIN_ID, target or records.Target("secretary"), rule, text
+        )
+
+
+async def run_all(worker: DueWorkRunner) -> int:
+    total = 0
+    for _ in range(10):
+        done = await worker.run_due()
+        if not done:
+            return total
+        total += done
+    raise AssertionError("due work keeps coming")
+
+
+def make_runner(database: Database, registry: DueWorkRegistry, clock, name: str = "r"):
+    return runner(database, registry, clock, name)
+
+
+async def reminders_to(database: Database, chat_id: int) -> list[OutboxMessage]:
+    async with database.sessions() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)
+        )
+        return [row for row in rows if MARK in row.payload.get("text", "")]
+
+
+async def reminded(database: Database, *people: int) -> dict[int, int]:
+    return {person: len(await reminders_to(database, person)) for person in people}
+
+
+def occurrence_of(message: OutboxMessage) -> int:
+    """The occurrence id in the reminder's «✅ Сделано» button."""
+    return int(buttons(message)[0].rsplit(":", 1)[1])
