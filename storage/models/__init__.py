@@ -28,6 +28,7 @@ from storage.models.practices import (
     PracticeLike,
     PracticePhoto,
 )
+from storage.models.preferences import Preferences
 from storage.models.structure import Branch, LocalBranch, Region
 from storage.models.updates import HandledUpdate
 
@@ -58,6 +59,7 @@ __all__ = [
     "PracticeEvent",
     "PracticeLike",
     "PracticePhoto",
+    "Preferences",
     "Region",
     "RoleAssignment",
     "UTCDateTime",
