@@ -180,6 +180,10 @@ async def quiet_hours_of(
     return hours
 
 
+class NotUnderstood(ValueError):
+    """Typed text that is no time or range of times."""
+
+
 _TIME = r"(\d{1,2})(?:[:.](\d{2}))?"
 _RANGE = re.compile(rf"^\s*(?:с\s*)?{_TIME}\s*(?:[-–—]|до)\s*{_TIME}\s*$", re.IGNORECASE)
 _ONE = re.compile(rf"^\s*{_TIME}\s*$")
@@ -187,27 +191,30 @@ NONE_WORDS = frozenset({"нет", "не надо", "без тихих часов
 
 
 def _clock(hours: str, minutes: str | None) -> time:
-    return time(int(hours), int(minutes or 0))  # ValueError past 23:59
+    try:
+        return time(int(hours), int(minutes or 0))
+    except ValueError as error:  # past 23:59
+        raise NotUnderstood(f"{hours}:{minutes}") from error
 
 
 def parse_time(text: str) -> time:
-    """«09:00», «9:30», «18.00», «18»; ValueError otherwise."""
+    """«09:00», «9:30», «18.00», «18»; NotUnderstood otherwise."""
     found = _ONE.match(text)
     if found is None:
-        raise ValueError(text)
+        raise NotUnderstood(text)
     return _clock(*found.groups())
 
 
 def parse_quiet_hours(text: str) -> tuple[time, time] | None:
     """«22:00–08:00» (also «22-8», «с 22:00 до 08:00»), or «нет» (None: no quiet hours);
-    ValueError otherwise, and for a start equal to the end."""
+    NotUnderstood otherwise, and for a start equal to the end."""
     if text.strip().lower() in NONE_WORDS:
         return None
     found = _RANGE.match(text)
     if found is None:
-        raise ValueError(text)
+        raise NotUnderstood(text)
     start = _clock(found.group(1), found.group(2))
     end = _clock(found.group(3), found.group(4))
     if start == end:
-        raise ValueError(text)
+        raise NotUnderstood(text)
     return start, end
