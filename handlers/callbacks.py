@@ -235,3 +235,12 @@ class PracticeMenuCb(CallbackData, prefix="prm"):
 
     action: Literal["home", "find", "cancel", "skip"]
     id: OptionalTableId = 0
+
+
+class SettingsCb(CallbackData, prefix="st"):
+    """/settings: `toggle` a `kind` of reminder; ask the `quiet` hours; the digest's `day`
+    buttons, a `pick` of `day` (0 Monday … 6 Sunday), `off`; `back` to the settings."""
+
+    action: Literal["toggle", "quiet", "day", "pick", "off", "back"]
+    kind: Literal["", "morning", "escalation", "masterclass", "digest"] = ""
+    day: int = 0
