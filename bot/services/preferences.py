@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.outbox import QuietHours
 from storage.models import Preferences
+from storage.statements import dialect_insert
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DEFAULT_DIGEST_WEEKDAY = 0
@@ -94,18 +95,24 @@ async def get(session: AsyncSession, user_id: int) -> Settings:
 
 
 async def _row(session: AsyncSession, user_id: int) -> Preferences:
+    """The person's row, made with the defaults if missing; two taps at once make one."""
     row = await session.get(Preferences, user_id)
     if row is None:
-        row = Preferences(
-            user_id=user_id,
-            morning=True,
-            escalation=True,
-            masterclass=True,
-            digest=True,
-            digest_weekday=DEFAULT_DIGEST_WEEKDAY,
-            digest_time=_hhmm(DEFAULT_DIGEST_TIME),
+        await session.execute(
+            dialect_insert(session, Preferences)
+            .values(
+                user_id=user_id,
+                morning=True,
+                escalation=True,
+                masterclass=True,
+                digest=True,
+                digest_weekday=DEFAULT_DIGEST_WEEKDAY,
+                digest_time=_hhmm(DEFAULT_DIGEST_TIME),
+            )
+            .on_conflict_do_nothing(index_elements=["user_id"])
         )
-        session.add(row)
+        row = await session.get(Preferences, user_id)
+        assert row is not None
     return row
 
 
