@@ -16,7 +16,7 @@ from bot.middlewares import PressedMessageMiddleware
 
 
 def build_routers() -> list[Router]:
-    from handlers import chats, common, digest, duties, errors, fallback
+    from handlers import chats, common, digest, duties, errors, fallback, settings
     from handlers.admin import panel
     from handlers.mandates import author, export, my_list, submit, work
     from handlers.masterclasses import attend, catalogue, create, manage
@@ -45,6 +45,7 @@ def build_routers() -> list[Router]:
         inline,
         digest,
         duties,
+        settings,
         panel,
         fallback,
     )

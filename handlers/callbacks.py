@@ -259,3 +259,12 @@ class DutyNewCb(CallbackData, prefix="dtn"):
 
     step: Literal["new", "role", "scope", "kind", "save", "cancel"]
     value: Literal["", "secretary", "curator", "all", "branch", "monthly", "weekly", "once"] = ""
+
+
+class SettingsCb(CallbackData, prefix="st"):
+    """/settings: `toggle` a `kind` of reminder; ask the `quiet` hours; the digest's `day`
+    buttons, a `pick` of `day` (0 Monday … 6 Sunday), `off`; `back` to the settings."""
+
+    action: Literal["toggle", "quiet", "day", "pick", "off", "back"]
+    kind: Literal["", "morning", "escalation", "masterclass", "digest"] = ""
+    day: int = 0

@@ -52,10 +52,19 @@ _VISITOR = [
 _ORGANISER = ["new_masterclass", "my_organised", "moderation"]
 COMMANDS: dict[Role | None, list[str]] = {
     None: ["start", "help", "cancel", "consent"],
-    Role.MEMBER: ["mandate", "my_mandates", *_VISITOR],
-    Role.SECRETARY: ["inbox", "export", *_VISITOR],
-    Role.CURATOR: ["mandates", "export", "digest", *_VISITOR, *_ORGANISER],
-    Role.ADMIN: ["mandates", "export", "digest", "duties", *_VISITOR, *_ORGANISER, "admin"],
+    Role.MEMBER: ["mandate", "my_mandates", *_VISITOR, "settings"],
+    Role.SECRETARY: ["inbox", "export", *_VISITOR, "settings"],
+    Role.CURATOR: ["mandates", "export", "digest", *_VISITOR, *_ORGANISER, "settings"],
+    Role.ADMIN: [
+        "mandates",
+        "export",
+        "digest",
+        "duties",
+        *_VISITOR,
+        *_ORGANISER,
+        "admin",
+        "settings",
+    ],
 }
 ROLE_ORDER = (Role.MEMBER, Role.SECRETARY, Role.CURATOR, Role.ADMIN)
 

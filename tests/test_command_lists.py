@@ -7,6 +7,7 @@ from aiogram.methods import SetMyCommands
 from aiogram.types import BotCommandScopeChat
 
 from bot.services.people import Role, grant_role
+from handlers.menus import COMMANDS
 from tests.harness.factories import NOW, make_branch, make_user
 from tests.mandates.submit_steps import submit
 
@@ -84,3 +85,17 @@ async def test_curators_and_admins_get_digest_in_their_command_list(
     assert "digest" in _lists_for(recording, 1)[-1]
     assert "duties" in _lists_for(recording, 1)[-1]  # the admin's recurring duties
     assert "duties" not in curator
+
+
+async def test_everyone_onboarded_gets_settings_in_their_command_list(
+    database, make_client, recording
+):
+    branch = await make_branch(database)
+    await make_user(database, 523, branch_id=branch)
+    await make_user(database, 524, roles={Role.SECRETARY: [branch]})
+    await make_user(database, 525, roles={Role.CURATOR: [branch]})
+    for user_id in (523, 524, 525):
+        await make_client(user_id).send("/menu")
+        assert "settings" in _lists_for(recording, user_id)[-1]
+    # The admin's (user 1, in ADMIN_IDS), as the digest test above saw it.
+    assert "settings" in COMMANDS[Role.ADMIN]

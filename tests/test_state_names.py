@@ -64,6 +64,8 @@ STATE_NAMES = frozenset(
         "PracticeForm:summary",
         "PracticeForm:title",
         "PracticeForm:what_done",
+        "SettingsForm:digest_time",
+        "SettingsForm:quiet",
         "PracticeReturn:comment",
         "MandateForm:address",
         "MandateForm:behalf",

@@ -31,6 +31,7 @@ from bot.delivery.requests import request_for
 from bot.delivery.throttle import Throttle
 from bot.services.outbox import QuietHours
 from bot.services.people import timezones_of
+from bot.services.preferences import quiet_hours_of
 from storage.db import Database
 from storage.models import OutboxFile, OutboxMessage, User
 from storage.statements import rows_changed
@@ -304,10 +305,13 @@ class OutboxSender:
         quiet = [row for row in rows if row.respect_quiet_hours]
         if not quiet:
             return set()
-        zones = await timezones_of(session, {row.chat_id for row in quiet}, self.default_timezone)
+        chats = {row.chat_id for row in quiet}
+        zones = await timezones_of(session, chats, self.default_timezone)
+        # Each recipient's own (/settings), else the bot's.
+        hours = await quiet_hours_of(session, chats, self.quiet_hours)
         releases: dict[datetime, list[int]] = {}
         for row in quiet:
-            if release := self.quiet_hours.release_at(now, zones[row.chat_id]):
+            if release := hours[row.chat_id].release_at(now, zones[row.chat_id]):
                 releases.setdefault(release, []).append(row.id)
         for release, ids in releases.items():
             await session.execute(

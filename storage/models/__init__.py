@@ -29,6 +29,7 @@ from storage.models.practices import (
     PracticeLike,
     PracticePhoto,
 )
+from storage.models.preferences import Preferences
 from storage.models.structure import Branch, LocalBranch, Region
 from storage.models.updates import HandledUpdate
 
@@ -62,6 +63,7 @@ __all__ = [
     "PracticeEvent",
     "PracticeLike",
     "PracticePhoto",
+    "Preferences",
     "Region",
     "RoleAssignment",
     "UTCDateTime",

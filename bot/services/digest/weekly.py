@@ -18,19 +18,28 @@ kind's `prepare`: a read session and child processes, before that transaction, s
 the write turn nor the event loop is held while a thousand digests are built.
 
 A curator who lost the role keeps a series that sends nothing (no branches, no digest).
-The day and time are not theirs to change yet (/settings is another part of the issue).
+
+**The curator's own day and time** (/settings, `bot.services.preferences`): the kind is
+registered without the engine's `Recurrence` (whose rule is one string for everyone);
+instead `send_weekly`, in the same transaction that marks the job done, plans the next
+digest from the curator's own rule (`next_digest_at`) — the same guarantee as the
+engine's. Moving the day or time (`move_digest`) cancels the pending one and plans the
+first of the new rule. Switched off, the series goes on but `prepare` builds nothing and
+nothing is sent, so switching back on needs no planning. A digest that failed for good
+plans no next one; `plan_missing_series` starts the series again on the next tick.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import partial
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import preferences
 from bot.services.digest.chart import chart_data, render_chart
 from bot.services.digest.drawing import drawn
 from bot.services.digest.figures import (
@@ -42,7 +51,7 @@ from bot.services.digest.figures import (
 )
 from bot.services.digest.text import filename_date, period_dates, render_message
 from bot.services.digest.workbook import render_workbook, workbook_rows
-from bot.services.due_work import DueJob, DueWorkRegistry, Recurrence, plan
+from bot.services.due_work import DueJob, DueWorkRegistry, Recurrence, cancel, plan
 from bot.services.outbox import Button, Notice, Upload, enqueue
 from bot.services.people import Person, Role, timezones_of
 from bot.texts import t
@@ -107,7 +116,26 @@ async def _zone_of(session: AsyncSession, subject: str, recipient: int | None) -
     return DEFAULT_ZONE if recipient is None else await curator_zone(session, recipient)
 
 
-RECURRENCE = Recurrence(RULE, _zone_of)
+RECURRENCE = Recurrence(RULE, _zone_of)  # everyone's default; see `next_digest_at`
+
+
+async def next_digest_at(session: AsyncSession, user_id: int, after: datetime) -> datetime:
+    """The curator's next digest after `after`: their own weekday and time, their zone."""
+    settings = await preferences.get(session, user_id)
+    zone = await curator_zone(session, user_id)
+    return Recurrence(settings.digest_rule, zone).next_after(after, zone)
+
+
+async def move_digest(
+    session: AsyncSession, user_id: int, weekday: int, at: time, now: datetime
+) -> datetime:
+    """Set the curator's digest day and time (and switch it on); the pending digest is
+    cancelled and the first of the new rule planned. Returns when it is due."""
+    await preferences.set_digest_time(session, user_id, weekday, at)
+    await cancel(session, KIND, SUBJECT, user_id)
+    due_at = await next_digest_at(session, user_id, now)
+    await plan(session, KIND, SUBJECT, user_id, due_at, now=now)
+    return due_at
 
 
 async def render_files(
@@ -150,6 +178,8 @@ async def prepare_weekly(
     if job.recipient is None:
         return None
     async with database.reading() as session:
+        if not await preferences.wants(session, job.recipient, preferences.Kind.DIGEST):
+            return None  # switched off: nothing built, nothing sent; the series goes on
         branch_ids = await curated_branches(session, job.recipient)
         if not branch_ids:
             return None
@@ -161,17 +191,24 @@ async def prepare_weekly(
 
 
 async def send_weekly(session: AsyncSession, job: DueJob, now: datetime) -> None:
-    """In the job's transaction: the prepared digest's three notices, queued once."""
+    """In the job's transaction: the prepared digest's three notices, queued once, and the
+    next digest planned from the curator's own rule."""
+    if job.recipient is None:
+        return
+    due_at = await next_digest_at(session, job.recipient, max(job.due_at, now))
+    await plan(session, KIND, SUBJECT, job.recipient, due_at, now=now)
     files = job.prepared
-    if job.recipient is None or not isinstance(files, DigestFiles):
-        return  # no longer a curator: nothing to send this week
+    if not isinstance(files, DigestFiles):
+        return  # no longer a curator, or switched off: nothing to send this week
+    if not await preferences.wants(session, job.recipient, preferences.Kind.DIGEST):
+        return  # switched off while it was being built
     await enqueue(session, now, *files.notices(job.recipient, now))
 
 
 def register_due_work(registry: DueWorkRegistry, *, escalate_days: int = ESCALATE_DAYS) -> None:
     """`escalate_days`: MANDATE_ESCALATE_DAYS, what counts as escalated in the digest."""
     prepare = partial(prepare_weekly, escalate_days=escalate_days)
-    registry.register(KIND, send_weekly, recurrence=RECURRENCE, prepare=prepare)
+    registry.register(KIND, send_weekly, prepare=prepare)
 
 
 async def curators_without_series(session: AsyncSession) -> list[int]:
@@ -205,7 +242,6 @@ async def plan_missing_series(database: Database, now: datetime) -> int:
     started = 0
     async with database.transaction() as session:
         for user_id in await curators_without_series(session):  # again, in the write turn
-            zone = await curator_zone(session, user_id)
-            due_at = RECURRENCE.next_after(now, zone)
+            due_at = await next_digest_at(session, user_id, now)
             started += await plan(session, KIND, SUBJECT, user_id, due_at, now=now)
     return started

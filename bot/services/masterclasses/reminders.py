@@ -7,7 +7,8 @@ moved away from this reminder (a re-planned one is due instead), or the person n
 holds a seat (a person who moved to another zone keeps the moment planned for the old
 one: a reminder an hour off beats none). The day-before one asks «Придёте?» with
 «Приду» / «Не смогу» (`mc:come:<id>`, `mc:decline:<id>`; «Не смогу» is
-`registration.decline`).
+`registration.decline`). A person who switched masterclass reminders off in /settings
+(`preferences.Kind.MASTERCLASS`) gets neither; the check-in code and feedback still come.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import local
+from bot.services import preferences
 from bot.services.due_work import DueJob, DueWorkRegistry
 from bot.services.masterclasses import notices, schedule
 from bot.services.masterclasses.checkin import send_code_at_start
@@ -33,6 +35,8 @@ async def _due_for(
     """The masterclass and the recipient's zone, if the reminder is still wanted."""
     if job.recipient is None:
         return None
+    if not await preferences.wants(session, job.recipient, preferences.Kind.MASTERCLASS):
+        return None  # switched off in /settings
     masterclass = await session.get(Masterclass, int(job.subject))
     if masterclass is None or masterclass.status != "published" or now >= masterclass.starts_at:
         return None

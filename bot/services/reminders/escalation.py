@@ -12,7 +12,8 @@ the notices; a second run, a leftover row or an answer committed meanwhile chang
 and nothing is sent. The curators of the branch are told (the region's admins when it has
 none), with the mandate's number and a button to its card; its secretaries are told that
 it was escalated. The notices respect quiet hours: an escalation at midnight reaches
-people at the end of their quiet hours.
+people at the end of their quiet hours. Whoever switched escalations off in /settings
+(`preferences.Kind.ESCALATION`) is not told; the escalation is recorded all the same.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import as_utc
+from bot.services import preferences
 from bot.services.due_work import DueJob, plan
 from bot.services.mandates.notices import mandate_cb
 from bot.services.mandates.records import admins_of_region
@@ -36,6 +38,7 @@ from storage.models import Branch, Mandate, Region
 from storage.statements import rows_changed
 
 ESCALATE = "mandate.escalate"
+_KIND = preferences.Kind.ESCALATION
 
 
 def escalation_at(due_at: datetime, days: int, timezone: str) -> datetime:
@@ -96,6 +99,8 @@ async def escalate(
         session, region_id, admin_ids
     )
     shown = html.escape(number)
+    secretaries = [c for c in await secretaries_of(session, branch_id) if c not in curators]
+    told = set(await preferences.wanting(session, [*curators, *secretaries], _KIND))
     owed = [
         Notice(
             chat,
@@ -108,6 +113,7 @@ async def escalate(
             _open(mandate_id),
         )
         for chat in curators
+        if chat in told
     ]
     owed += [
         Notice(
@@ -119,8 +125,8 @@ async def escalate(
             ),
             _open(mandate_id),
         )
-        for chat in await secretaries_of(session, branch_id)
-        if chat not in curators
+        for chat in secretaries
+        if chat in told
     ]
     await enqueue(session, now, *owed)
     return True

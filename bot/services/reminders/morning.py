@@ -22,7 +22,8 @@ Design: one recurring sweep per time zone, fanned out into one job per secretary
   and days overdue (calendar days since the last day to answer, in the branch's zone), a
   button to `/inbox`; and the masterclasses she is registered for that start tomorrow in
   her zone (in addition to their own reminders). Nothing waiting and no masterclass:
-  no message. It respects quiet hours and expires at the end of her day.
+  no message. It respects quiet hours and expires at the end of her day. A secretary who
+  switched it off in /settings (`preferences.Kind.MORNING`) gets none.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import as_utc, local
+from bot.services import preferences
 from bot.services.due_work import DueJob, Recurrence, plan_many
 from bot.services.mandates.lifecycle import MandateStatus
 from bot.services.masterclasses.records import REGISTERED
@@ -270,6 +272,8 @@ async def send_morning(
     if job.recipient is None:
         return False
     secretary = job.recipient
+    if not await preferences.wants(session, secretary, preferences.Kind.MORNING):
+        return False  # switched off in /settings
     zone = (await timezones_of(session, [secretary], default_timezone))[secretary]
     if local(now, zone).date().isoformat() != job.subject:
         return False  # late into another day of hers: that morning has passed
