@@ -38,7 +38,12 @@ class ApschedulerScheduler:
         # drops the coroutine unawaited. Wrapping every job in a coroutine function makes
         # that mistake impossible whatever is passed in.
         async def run() -> None:
-            await self._tracked(job())
+            try:
+                await self._tracked(job())
+            except asyncio.CancelledError:
+                # APScheduler's shutdown cancels the job it runs; the tick under it is
+                # shielded and finishes, and `shutdown` waits for it.
+                return
 
         self._aps.add_job(
             run,
@@ -54,7 +59,7 @@ class ApschedulerScheduler:
         task = asyncio.ensure_future(work)
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
-        await task
+        await asyncio.shield(task)
 
     def start(self) -> None:
         self._aps.start()

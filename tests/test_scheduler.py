@@ -28,3 +28,21 @@ async def test_the_real_scheduler_runs_the_tick_jobs(settings, database, bot):
             await ticked.wait()
     finally:
         await dp.emit_shutdown(bot=bot, dispatcher=dp, **dp.workflow_data)
+
+
+async def test_a_tick_running_at_shutdown_finishes_its_work(settings, database, bot):
+    settings = settings.model_copy(update={"tick_seconds": 0.05, "outbox_sender": False})
+    dp = build_dispatcher(settings, database)
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow(now):
+        started.set()
+        await asyncio.sleep(0.3)  # half-way through its transactions when the bot stops
+        finished.set()
+
+    dp["tick"].register("slow", slow)
+    await dp.emit_startup(bot=bot, dispatcher=dp, **dp.workflow_data)
+    async with asyncio.timeout(5):
+        await started.wait()
+    await dp.emit_shutdown(bot=bot, dispatcher=dp, **dp.workflow_data)
+    assert finished.is_set()

@@ -38,8 +38,10 @@ def run_command(_args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # APScheduler logs every run of the tick at INFO: two lines a tick, nothing to read.
+    # APScheduler logs every run of the tick at INFO: two lines a tick, nothing to read;
+    # and a tick skipped because the last one still runs is by design (`max_instances=1`).
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     migrate_schema(settings)
     asyncio.run(_poll(settings))
     print(t("cli.stopped"), file=sys.stderr)
@@ -55,6 +57,8 @@ async def _poll(settings: Settings) -> None:
     try:
         me = await wait_for_telegram(bot, settings)
         log.info(t("cli.starting", username=me.username))
+        if settings.clock_start:
+            log.warning(t("cli.clock_shifted", moment=settings.clock_start.isoformat()))
         dispatcher = build_dispatcher(settings, database)
         if settings.webhook_url:
             await _serve_webhook(dispatcher, bot, settings)
