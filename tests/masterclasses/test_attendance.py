@@ -85,6 +85,18 @@ async def test_a_code_expires_a_few_hours_after_the_end(database, world, clock, 
     assert organiser.value.code == "checkin_code_expired"
 
 
+async def test_a_bot_down_through_the_whole_masterclass_sends_no_dead_code(
+    database, world, clock, registry
+):
+    masterclass = await for_branch(world, database, clock.now())
+    await act(database, reg.register, world.author, masterclass.id, clock.now())
+    # Woken a week later: the code would mark nobody, the organiser is not handed one.
+    clock.set(masterclass.starts_at + timedelta(days=7))
+    await runner(database, registry, clock, "r").run_due()
+    assert not [text for text in await texts_to(database, world.curator) if "код" in text]
+    assert (await fresh(database, masterclass.id)).checkin_code is None
+
+
 async def test_before_the_start_there_is_no_code_yet(database, world, clock):
     masterclass = await for_branch(world, database, clock.now())
     await act(database, reg.register, world.author, masterclass.id, clock.now())

@@ -47,9 +47,10 @@ def open_check_in(masterclass: Masterclass, now: datetime) -> str:
 
 
 async def send_code_at_start(session: AsyncSession, job: DueJob, now: datetime) -> None:
-    """The `masterclass.checkin` kind: the code to the organiser, unless it was cancelled."""
+    """The `masterclass.checkin` kind: the code to the organiser, unless it was cancelled
+    or the bot, down meanwhile, runs it when the code would mark nobody any more."""
     masterclass = await locked(session, int(job.subject))
-    if masterclass.status != "published":
+    if masterclass.status != "published" or now > ends_at(masterclass) + VALID_AFTER_END:
         return
     open_check_in(masterclass, now)
     await session.flush()
