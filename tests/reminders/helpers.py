@@ -16,9 +16,9 @@ ADMIN_ID = 1
 GREETING = "Доброе утро"
 
 
-def reminders_registry() -> DueWorkRegistry:
+def reminders_registry(admin_ids: frozenset[int] = frozenset({ADMIN_ID})) -> DueWorkRegistry:
     registry = DueWorkRegistry()
-    register_due_work(registry, default_timezone="Europe/Moscow", admin_ids=frozenset({ADMIN_ID}))
+    register_due_work(registry, default_timezone="Europe/Moscow", admin_ids=admin_ids)
     return registry
 
 

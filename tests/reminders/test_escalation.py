@@ -9,12 +9,14 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from bot.delivery import OutboxSender
 from bot.services.mandates import decisions
+from bot.services.people import Role
 from bot.services.reminders.escalation import ESCALATE, escalation_at
 from storage.db import Database
+from storage.models import RoleAssignment
 from storage.models.due_work import DueWork
 from tests.due_work.helpers import due_rows
 from tests.mandates.helpers import act, buttons, get_mandate, submit
@@ -163,7 +165,23 @@ async def test_a_branch_without_curators_escalates_to_its_regions_admins(
     for admin in (world.region_admin, ADMIN_ID):
         [told] = await messages_to(database, admin, ALARM)
         assert mandate.number in told.payload["text"]
-    assert await messages_to(database, world.far_secretary, "передан на контроль")
+    [to_secretary] = await messages_to(database, world.far_secretary, ALARM)
+    assert "передан на контроль администратору региона" in to_secretary.payload["text"]
+
+
+async def test_with_nobody_to_hand_it_to_the_secretary_is_not_told_somebody_was(
+    database, world, clock, registry
+):
+    await add_member(database, world.far_branch, FAR_MEMBER)
+    mandate = await submit(database, FAR_MEMBER, clock.now())
+    async with database.transaction() as session:  # the region's and every admin gone
+        await session.execute(delete(RoleAssignment).where(RoleAssignment.role == Role.ADMIN))
+    clock.set(mandate.due_at + timedelta(days=10))
+    await run_all(make_runner(database, reminders_registry(admin_ids=frozenset()), clock))
+    [to_secretary] = await messages_to(database, world.far_secretary, ALARM)
+    assert mandate.number in to_secretary.payload["text"]
+    assert "передан" not in to_secretary.payload["text"]
+    assert (await get_mandate(database, mandate.id)).escalated_at is not None
 
 
 async def test_escalation_at_midnight_waits_for_the_morning(

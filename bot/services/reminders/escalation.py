@@ -10,9 +10,10 @@ Once: the engine runs a row once, and the handler first sets `Mandate.escalated_
 compare-and-set (still no first answer, not escalated yet), in the transaction that queues
 the notices; a second run, a leftover row or an answer committed meanwhile changes no row
 and nothing is sent. The curators of the branch are told (the region's admins when it has
-none), with the mandate's number and a button to its card; its secretaries are told that
-it was escalated. The notices respect quiet hours: an escalation at midnight reaches
-people at the end of their quiet hours. Whoever switched escalations off in /settings
+none), with the mandate's number and a button to its card; its secretaries are told to
+whom it was handed (or, with nobody to hand it to, only that it is overdue). The notices
+respect quiet hours: an escalation at midnight reaches people at the end of their quiet
+hours. Whoever switched escalations off in /settings
 (`preferences.Kind.ESCALATION`) is not told; the escalation is recorded all the same.
 """
 
@@ -95,9 +96,11 @@ async def escalate(
     ).one()
     number, branch_id, due_at, branch_number, region_id, zone = found
     last_day = last_day_to_answer(as_utc(due_at), zone).strftime("%d.%m.%Y")
-    curators = await curators_of(session, branch_id) or await admins_of_region(
-        session, region_id, admin_ids
-    )
+    curators = await curators_of(session, branch_id)
+    handed_to = "curator" if curators else "admin"
+    curators = curators or await admins_of_region(session, region_id, admin_ids)
+    if not curators:
+        handed_to = "nobody"  # the secretary must not read that someone else was told
     shown = html.escape(number)
     secretaries = [c for c in await secretaries_of(session, branch_id) if c not in curators]
     told = set(await preferences.wanting(session, [*curators, *secretaries], _KIND))
@@ -118,11 +121,7 @@ async def escalate(
     owed += [
         Notice(
             chat,
-            t(
-                "reminders.escalation.to_secretary",
-                number=shown,
-                last_day=last_day,
-            ),
+            t(f"reminders.escalation.to_secretary_{handed_to}", number=shown, last_day=last_day),
             _open(mandate_id),
         )
         for chat in secretaries
