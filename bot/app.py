@@ -14,7 +14,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.background import Background
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import OutboxSender
 from bot.middlewares import (
@@ -92,7 +92,7 @@ def build_dispatcher(
     `start_background=False` leaves the outbox sender and the scheduler idle, for tests
     that drive them by hand.
     """
-    clock = clock or SystemClock()
+    clock = clock or settings.clock()
     storage, isolation = build_fsm_storage(settings, database)
     dp = Dispatcher(
         storage=storage,

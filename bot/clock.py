@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,22 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+class ShiftedClock(SystemClock):
+    """The system clock moved to start at `start`, running at real speed from then on.
+
+    For walks and rehearsals (`CLOCK_START`): the bot is started just before a morning
+    message, an escalation or a Monday digest is due and lives through it in real time,
+    talking to a real (or fake) Bot API, with nothing in the code told about it.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self._start = as_utc(start)
+        self._started = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._started)
 
 
 def as_utc(moment: datetime) -> datetime:

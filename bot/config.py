@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.clock import Clock, ShiftedClock, SystemClock
 from bot.services.mandates.draft import CATEGORY_CODES, MandateRules
 from bot.services.outbox import QuietHours
 from bot.services.practices.rules import CATEGORY_CODES as PRACTICE_CATEGORY_CODES
@@ -68,6 +69,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # For walks and rehearsals only: the bot's clock starts at this moment (with its UTC
+    # offset, e.g. 2026-12-07T08:59:40+03:00) and runs at real speed (bot/clock.py).
+    clock_start: datetime | None = None
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -121,6 +125,16 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"неизвестный часовой пояс {value!r}, пример: Europe/Moscow") from None
         return value
+
+    @field_validator("clock_start")
+    @classmethod
+    def _check_clock_start(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("нужен момент со смещением от UTC, пример: 2026-12-07T08:59:40+03:00")
+        return value
+
+    def clock(self) -> Clock:
+        return ShiftedClock(self.clock_start) if self.clock_start else SystemClock()
 
     @field_validator("log_level")
     @classmethod

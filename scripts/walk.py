@@ -5,7 +5,9 @@ or edits is printed in order, as a phone would show it.
     .venv/bin/python scripts/walk.py scripts/walks/mandate_round_trip.py
 
 A walk file defines `async def walk(w: Walk) -> None` and uses `w.say`, `w.press`,
-`w.send`; `w.count` tells how many messages each person was sent (edits not counted).
+`w.send`; `w.restart` stops the bot and starts it again, its clock moved on if asked;
+`w.count` tells how many messages each person was sent (edits not counted). A walk may set
+`ENV` (settings of every start) and `START` (of the first: its `CLOCK_START`, say).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import sqlite3
 import sys
 import tempfile
 import time
@@ -42,9 +45,13 @@ _SHOWN = {
 
 
 class Walk:
-    def __init__(self, api: FakeTelegram, names: dict[int, str]) -> None:
+    def __init__(
+        self, api: FakeTelegram, names: dict[int, str], bot: BotProcess, db_file: str
+    ) -> None:
         self.api = api
         self.names = names
+        self.bot = bot
+        self.db_file = db_file
         self.seen = 0
         self.sent: Counter[int] = Counter()
 
@@ -129,6 +136,20 @@ class Walk:
         await self.api.push_update(message=message)
         await self.settle()
 
+    async def restart(self, clock_start: str | None = None, *, quiet: float = 2.0) -> None:
+        """Stop the bot and start it again; with `clock_start` (ISO, with its offset) its
+        clock starts at that moment. What it says on waking is printed."""
+        shown = f", its clock at {clock_start}" if clock_start else ""
+        print(f"\n⟳ the bot is stopped and started again{shown}")
+        await self.bot.stop()
+        await self.bot.start(**({"CLOCK_START": clock_start} if clock_start else {}))
+        await self.settle(quiet=quiet)
+
+    def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        """Read the walk's database as an operator would (sqlite3, its own connection)."""
+        with sqlite3.connect(self.db_file) as connection:
+            return connection.execute(sql, params).fetchall()
+
     def count(self) -> None:
         print("\nmessages sent (edits not counted):")
         for chat_id, n in self.sent.most_common():
@@ -148,6 +169,29 @@ async def demo_invites(env: dict[str, str], branch: str, *roles: str) -> dict[st
         if args[0] == "invite":
             tokens[args[2]] = out.decode().split("start=")[1].split()[0]
     return tokens
+
+
+class BotProcess:
+    """The real bot as its own process (`pervichka run`), stopped and started again as a
+    walk asks: a restart, or a jump of its clock (`CLOCK_START`) to a moment worth living
+    through — a morning message, an escalation, a Monday digest."""
+
+    def __init__(self, api: FakeTelegram, env: dict[str, str], cwd: str) -> None:
+        self.api, self.env, self.cwd = api, env, cwd
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, **env: str) -> None:
+        before = len(self.api.calls)  # a CLI run by `prepare` may have called getMe too
+        self.process = await asyncio.create_subprocess_exec(
+            str(ROOT / ".venv/bin/pervichka"), "run", env={**self.env, **env}, cwd=self.cwd
+        )
+        # Migrations first, then polling starts with getMe.
+        await self.api.wait_for(lambda call: call.method == "getMe", timeout=60, since=before)
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
 
 
 async def main(walk_file: str) -> None:
@@ -171,20 +215,15 @@ async def main(walk_file: str) -> None:
             }
             if hasattr(module, "prepare"):
                 await module.prepare(env)
-            before = len(api.calls)  # a CLI run by `prepare` may have called getMe too
-            bot = await asyncio.create_subprocess_exec(
-                str(ROOT / ".venv/bin/pervichka"), "run", env=env, cwd=tmp
-            )
+            bot = BotProcess(api, env, tmp)
+            walk = Walk(api, names, bot, f"{tmp}/walk.sqlite3")
             try:
-                walk = Walk(api, names)
-                # Migrations first, then polling starts with getMe.
-                await api.wait_for(lambda call: call.method == "getMe", timeout=60, since=before)
+                await bot.start(**getattr(module, "START", {}))
                 await walk.settle(quiet=1.0)
                 await module.walk(walk)
                 walk.count()
             finally:
-                bot.terminate()
-                await bot.wait()
+                await bot.stop()
 
 
 if __name__ == "__main__":
