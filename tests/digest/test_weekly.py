@@ -100,6 +100,17 @@ async def test_a_digest_is_queued_once_and_the_next_week_planned(database, clock
     assert len(await series(database)) == 4
 
 
+async def test_a_digest_run_late_covers_the_week_it_was_due_for(database, clock, week):
+    w = week.world
+    await planned(database, clock)
+    clock.advance(hours=23)  # the bot was down all Monday
+    assert await runner(database, clock, "late").run_due() == 2
+    late = await digests_for(database, w.curator)
+    assert "16.11–23.11.2026" in late[0].payload["text"]
+    assert "Просрочено: 2 наказа" in late[0].payload["text"]
+    assert late[1].payload["upload"] == "svodka_2026-11-23.png"
+
+
 async def test_a_restart_during_the_run_sends_each_digest_once(database, clock, week):
     w = week.world
     await planned(database, clock)

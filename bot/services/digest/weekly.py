@@ -184,8 +184,11 @@ async def prepare_weekly(
         if not branch_ids:
             return None
         zone = await curator_zone(session, job.recipient)
+        # The week that ended when it was due: run late (the bot was down), the digest
+        # still covers Monday to Monday, not a week shifted by the outage.
+        as_of = min(now, job.due_at)
         digest = await build_digest(
-            session, job.recipient, branch_ids, now, zone, escalate_days=escalate_days
+            session, job.recipient, branch_ids, as_of, zone, escalate_days=escalate_days
         )
     return await render_files(digest, escalate_days=escalate_days)
 
