@@ -81,7 +81,7 @@ async def test_the_message_says_attention_first_then_the_figures(database, week)
     assert "Мастер-классы секретарей: 1 запись, 1 посещение." in lines
     assert "1. Субботник во дворе (второй Береговой округ) — ❤️ 5 · 🤝 1" in lines
     assert "не реализован" not in text
-    assert "Выполнение обязанностей в срок появится" in text
+    assert "Обязанност" not in text  # no duty reminders: nothing about duties
     assert (
         text.index("Требует внимания") < text.index("Итого за неделю") < text.index("По отделениям")
     )
