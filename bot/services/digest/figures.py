@@ -398,7 +398,7 @@ async def _registrations(
     branches whose secretaries attended a masterclass in the last 30 days."""
     R = MasterclassRegistration
     rows = await session.execute(
-        select(RoleAssignment.branch_id, R.user_id, R.status, R.created_at, R.attended_at)
+        select(RoleAssignment.branch_id, R.id, R.status, R.created_at, R.attended_at)
         .join(RoleAssignment, RoleAssignment.user_id == R.user_id)
         .where(
             RoleAssignment.role == Role.SECRETARY,
@@ -407,16 +407,19 @@ async def _registrations(
         )
     )
     attended_recently: set[int] = set()
+    in_total: set[int] = set()  # a secretary of two branches: each branch, the total once
     for r in rows:
         if r.branch_id is None:
             continue
-        figures = branches[r.branch_id]
-        if _in(start, r.created_at, now) and r.status not in (CANCELLED, DECLINED):
-            figures.registrations += 1
-            total.registrations += 1
-        if _in(start, r.attended_at, now):
-            figures.attended += 1
-            total.attended += 1
+        counted = [branches[r.branch_id]]
+        if r.id not in in_total:
+            in_total.add(r.id)
+            counted.append(total)
+        for f in counted:
+            if _in(start, r.created_at, now) and r.status not in (CANCELLED, DECLINED):
+                f.registrations += 1
+            if _in(start, r.attended_at, now):
+                f.attended += 1
         if _in(active_since, r.attended_at, now):
             attended_recently.add(r.branch_id)
     return attended_recently
