@@ -152,7 +152,10 @@ def build_dispatcher(
     masterclass_reminders.register_due_work(due_work)
     practice_reactions.register_due_work(due_work)
     reminder_kinds.register_due_work(
-        due_work, default_timezone=settings.default_timezone, admin_ids=settings.admin_ids
+        due_work,
+        default_timezone=settings.default_timezone,
+        admin_ids=settings.admin_ids,
+        escalate_days=settings.mandate_escalate_days,
     )
     digest_weekly.register_due_work(due_work, escalate_days=settings.mandate_escalate_days)
     duty_delivery.register_due_work(due_work, default_timezone=settings.default_timezone)
@@ -189,9 +192,15 @@ def build_dispatcher(
         dp["outbox"] = sender
         await set_default_commands(bot)
         # The morning series of every zone secretaries live in (idempotent; each sweep
-        # also starts the series of a zone that appeared since).
+        # also starts the series of a zone that appeared since), and the escalations of
+        # mandates that have none (idempotent; each sweep back-fills too).
         async with database.transaction() as session:
-            await reminder_kinds.start_series(session, clock.now(), settings.default_timezone)
+            await reminder_kinds.start_series(
+                session,
+                clock.now(),
+                settings.default_timezone,
+                escalate_days=settings.mandate_escalate_days,
+            )
         if start_background:
             if settings.outbox_sender:
                 sender.start()

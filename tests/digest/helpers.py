@@ -14,7 +14,16 @@ import pytest
 
 from bot.services.people import Role, grant_role
 from storage.db import Database
-from storage.models import Mandate, Masterclass, MasterclassRegistration, Practice
+from storage.models import (
+    Duty,
+    DutyMark,
+    DutyOccurrence,
+    Mandate,
+    Masterclass,
+    MasterclassRegistration,
+    Practice,
+    User,
+)
 from tests.mandates.helpers import TEXT, World
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday 09:00 MSK
@@ -175,3 +184,98 @@ async def prepare_week(database: Database, w: World) -> Week:
 @pytest.fixture
 async def week(database: Database, world: World) -> Week:
     return await prepare_week(database, world)
+
+
+# The secretaries' duties. The week's terms: reminders first sent from 14.11 06:00 to
+# 21.11 06:00 UTC (their 48 hours ran out in the week). 303 is the secretary of both
+# 20-03 and 7.
+TWO_BRANCH_SECRETARY = 303
+
+
+def duty(text: str, *, role: str = "secretary", branch: int | None = None,
+         deleted: datetime | None = None) -> Duty:  # fmt: skip
+    return Duty(
+        role=role,
+        scope="branch" if branch else "all",
+        branch_id=branch,
+        kind="weekly",
+        rule="FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0",
+        text=text,
+        paused=False,
+        created_by=1,
+        created_at=utc(11, 1),
+        updated_at=utc(11, 1),
+        deleted_at=deleted,
+    )
+
+
+def marks(occurrence: DutyOccurrence, *rows: tuple[int, datetime, datetime | None]) -> list:
+    return [
+        DutyMark(occurrence_id=occurrence.id, user_id=user, sent_at=sent, done_at=done, snoozed=0)
+        for user, sent, done in rows
+    ]
+
+
+async def prepare_duties(database: Database, w: World) -> None:
+    """20-03: 4 reminders, 3 on time, 1 missing; 7: 3, 1 late, 2 missing; the total: 6
+    (303's reminder of the duty for all is one), 3 on time, 1 late, 2 missing."""
+    s303 = TWO_BRANCH_SECRETARY
+    async with database.transaction() as session:
+        session.add(User(id=s303, full_name="Светлана", created_at=utc(11, 1)))
+        await session.flush()
+        await grant_role(session, s303, Role.SECRETARY, NOW, branch_id=w.branch)
+        await grant_role(session, s303, Role.SECRETARY, NOW, branch_id=w.far_branch)
+        report = duty("Сдайте отчёт")
+        meeting = duty("Проведите собрание", branch=w.branch)  # 20-03 only
+        curators = duty("Проверьте отделения", role="curator")
+        deleted = duty("Удалённая", deleted=utc(11, 20))
+        session.add_all([report, meeting, curators, deleted])
+        await session.flush()
+        occ = {
+            name: DutyOccurrence(duty_id=d.id, wall=wall, created_at=utc(11, 1))
+            for name, d, wall in [
+                ("report_12", report, "2026-11-12T09:00"),
+                ("report_14", report, "2026-11-14T09:00"),
+                ("report_16", report, "2026-11-16T09:00"),
+                ("report_21", report, "2026-11-21T09:00"),
+                ("meeting_18", meeting, "2026-11-18T09:00"),
+                ("curators_16", curators, "2026-11-16T09:00"),
+                ("deleted_16", deleted, "2026-11-16T09:00"),
+            ]
+        }
+        session.add_all(occ.values())
+        await session.flush()
+        session.add_all(
+            [
+                # Term ended 14.11 06:00, before the week: not counted.
+                *marks(occ["report_12"], (w.secretary, utc(11, 12, 6), None)),
+                # Term ends 16.11 06:00, the week's first moment: counted; marked after
+                # now is not marked yet (7: missing).
+                *marks(occ["report_14"], (w.far_secretary, utc(11, 14, 6), utc(11, 23, 7))),
+                *marks(
+                    occ["report_16"],
+                    (w.secretary, utc(11, 16, 6), utc(11, 17, 5)),  # 20-03: on time
+                    (w.far_secretary, utc(11, 16, 6), utc(11, 18, 7)),  # 7: late, 49 h
+                    (s303, utc(11, 16, 6), None),  # 20-03 and 7: missing; once in total
+                ),
+                # Term ends 23.11 06:00, now: not yet over, not counted.
+                *marks(occ["report_21"], (w.secretary, utc(11, 21, 6), None)),
+                *marks(
+                    occ["meeting_18"],
+                    # Snoozed once, then done a minute before the term: on time.
+                    (w.secretary, utc(11, 18, 6), utc(11, 20, 5, 59)),
+                    # Done at the term's very end: on time; 20-03 only (the duty's scope).
+                    (s303, utc(11, 18, 6), utc(11, 20, 6)),
+                ),
+                # A curators' duty and a deleted one are not counted.
+                *marks(occ["curators_16"], (w.secretary, utc(11, 16, 6), None)),
+                *marks(occ["deleted_16"], (w.secretary, utc(11, 16, 6), None)),
+            ]
+        )
+
+
+@pytest.fixture
+async def duty_week(database: Database, world: World) -> Week:
+    week = await prepare_week(database, world)
+    await prepare_duties(database, world)
+    return week

@@ -7,6 +7,7 @@ import pytest
 
 from bot.services.digest.figures import build_digest, curated_branches
 from bot.services.digest.text import render_message
+from bot.services.people import Role, grant_role
 from tests.digest.helpers import NOW
 
 
@@ -81,7 +82,7 @@ async def test_the_message_says_attention_first_then_the_figures(database, week)
     assert "Мастер-классы секретарей: 1 запись, 1 посещение." in lines
     assert "1. Субботник во дворе (второй Береговой округ) — ❤️ 5 · 🤝 1" in lines
     assert "не реализован" not in text
-    assert "Выполнение обязанностей в срок появится" in text
+    assert "Обязанност" not in text  # no duty reminders: nothing about duties
     assert (
         text.index("Требует внимания") < text.index("Итого за неделю") < text.index("По отделениям")
     )
@@ -104,3 +105,12 @@ async def test_a_curator_sees_only_their_branches(database, week):
     text, _ = render_message(mine, escalate_days=2)
     assert "O1" not in text
     assert "20-04" not in text
+
+
+async def test_a_secretary_of_two_branches_counts_in_each_and_once_in_the_total(database, week):
+    w = week.world
+    async with database.transaction() as session:
+        await grant_role(session, w.secretary, Role.SECRETARY, NOW, branch_id=w.far_branch)
+    digest = await digest_of(database, w.curator)
+    for figures in (digest.branch(w.branch), digest.branch(w.far_branch), digest.total):
+        assert (figures.registrations, figures.attended) == (1, 1)

@@ -36,7 +36,7 @@ async def test_the_workbook_has_a_sheet_per_topic_with_the_figures(database, wee
     files = await render_files(digest)
     assert Image.open(io.BytesIO(files.chart)).size == (800, 960)
     book = load_workbook(io.BytesIO(files.workbook))
-    assert book.sheetnames == ["Отделения", "Просроченные", "Практики", "По неделям"]
+    assert book.sheetnames == ["Отделения", "Просроченные", "Практики", "По неделям", "Обязанности"]
     branches = book["Отделения"]
     rows = list(branches.iter_rows(values_only=True))
     assert rows[0][:8] == ("Номер", "Отделение", "Поступило", "Первый ответ", "Выполнено",

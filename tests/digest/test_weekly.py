@@ -10,13 +10,13 @@ from datetime import timedelta
 import pytest
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.delivery import OutboxSender
 from bot.services.digest import weekly
 from bot.services.due_work import DueWorkRegistry, DueWorkRunner
 from bot.services.people import Role, grant_role
-from storage.models import DueWork, OutboxFile, OutboxMessage
+from storage.models import DueWork, OutboxFile, OutboxMessage, RoleAssignment
 from tests.digest.helpers import NOW, utc
 from tests.harness.factories import make_user
 
@@ -160,18 +160,51 @@ async def test_the_outbox_uploads_the_chart_and_the_workbook(database, clock, we
         assert await session.scalar(select(func.count()).select_from(OutboxFile)) == 0
 
 
-async def test_a_curator_no_longer_curating_gets_nothing(database, clock, week):
+async def test_a_former_curators_series_ends_and_comes_back_with_the_role(database, clock, week):
     w = week.world
     await planned(database, clock)
     async with database.transaction() as session:
-        from storage.models import RoleAssignment
-
         await session.execute(
-            RoleAssignment.__table__.delete().where(RoleAssignment.user_id == w.foreign_curator)
+            delete(RoleAssignment).where(RoleAssignment.user_id == w.foreign_curator)
         )
-    await runner(database, clock, "a").run_due()
+    # The tick at Monday 09:00: nothing for the former curator, and nothing planned after.
+    assert await runner(database, clock, "a").run_due() == 2
     assert await digests_for(database, w.foreign_curator) == []
     assert len(await digests_for(database, w.curator)) == 3
+    assert [row for row in await series(database) if row[0] == w.foreign_curator] == [
+        (w.foreign_curator, NOW, "done")
+    ]
+    # Weeks later nothing wakes for them, and the sweep does not start it again.
+    clock.set(NOW + timedelta(days=7))
+    assert await weekly.plan_missing_series(database, clock.now()) == 0
+    assert await runner(database, clock, "a").run_due() == 1  # the curator's own
+    assert await digests_for(database, w.foreign_curator) == []
+    # The role given back: the sweep plans the series, the next Monday sends the digest.
+    async with database.transaction() as session:
+        await grant_role(session, w.foreign_curator, Role.CURATOR, clock.now(),
+                         branch_id=w.other_branch)  # fmt: skip
+    assert await weekly.plan_missing_series(database, clock.now()) == 1
+    assert (w.foreign_curator, NOW + timedelta(days=14), "pending") in await series(database)
+    clock.set(NOW + timedelta(days=14))
+    await runner(database, clock, "a").run_due()
+    assert len(await digests_for(database, w.foreign_curator)) == 3
+
+
+async def test_a_former_curators_other_pending_digest_is_cancelled(database, clock, week):
+    """A moved digest left a second row pending: the series ends whole."""
+    w = week.world
+    await planned(database, clock)
+    async with database.transaction() as session:
+        await weekly.plan(session, weekly.KIND, weekly.SUBJECT, w.foreign_curator,
+                          NOW + timedelta(days=3), now=clock.now())  # fmt: skip
+        await session.execute(
+            delete(RoleAssignment).where(RoleAssignment.user_id == w.foreign_curator)
+        )
+    await runner(database, clock, "a").run_due()
+    assert [row for row in await series(database) if row[0] == w.foreign_curator] == [
+        (w.foreign_curator, NOW, "done"),
+        (w.foreign_curator, NOW + timedelta(days=3), "cancelled"),
+    ]
 
 
 async def test_grant_is_enough_for_the_next_tick(database, clock, week):

@@ -16,7 +16,7 @@ from bot.services.mandates import decisions
 from bot.services.people import Role
 from bot.services.reminders.escalation import ESCALATE, escalation_at
 from storage.db import Database
-from storage.models import RoleAssignment
+from storage.models import Mandate, RoleAssignment
 from storage.models.due_work import DueWork
 from tests.due_work.helpers import due_rows
 from tests.mandates.helpers import act, buttons, get_mandate, submit
@@ -219,3 +219,73 @@ async def test_the_morning_message_is_not_held(database, world, clock, bot, reco
     assert [t for t in recording.texts_to(world.secretary) if "Доброе утро" in t]
     [row] = await messages_to(database, world.secretary, "Доброе утро")
     assert (row.status, row.held_until) == ("sent", None)
+
+
+async def _lose_escalation(database: Database, *mandate_ids: int) -> None:
+    """As if submitted before escalations existed: no row."""
+    async with database.transaction() as session:
+        await session.execute(
+            delete(DueWork).where(
+                DueWork.kind == ESCALATE, DueWork.subject.in_([str(i) for i in mandate_ids])
+            )
+        )
+
+
+async def _escalation_rows(database: Database) -> dict[str, list[tuple[datetime, str]]]:
+    rows: dict[str, list[tuple[datetime, str]]] = {}
+    for row in await due_rows(database):
+        if row.kind == ESCALATE:
+            rows.setdefault(row.subject, []).append((row.due_at, row.status))
+    return rows
+
+
+async def test_the_back_fill_plans_each_missing_escalation_once(database, world, clock, registry):
+    lost = await submit(database, world.author, clock.now())
+    kept = await submit(database, world.author, clock.now())
+    escalated = await submit(database, world.author, clock.now())
+    answered = await submit(database, world.author, clock.now())
+    # A month old and never planned: its moment has passed, so it runs on the next tick.
+    old = await submit(database, world.author, clock.now() - timedelta(days=30))
+    await act(database, decisions.accept_mandate, world.secretary, answered.id, clock.now())
+    async with database.transaction() as session:
+        await session.execute(
+            update(Mandate).where(Mandate.id == escalated.id).values(escalated_at=clock.now())
+        )
+    await _lose_escalation(database, lost.id, escalated.id, answered.id, old.id)
+
+    await start(database, clock)  # at startup
+    await start(database, clock)  # twice: still one row each
+    rows = await _escalation_rows(database)
+    assert rows[str(lost.id)] == [(ESCALATION, "pending")]
+    assert rows[str(kept.id)] == [(ESCALATION, "pending")]
+    assert str(escalated.id) not in rows  # escalated already: not planned again
+    assert str(answered.id) not in rows  # answered: nothing to escalate
+    [(old_at, _)] = rows[str(old.id)]
+    assert old_at < clock.now()
+
+    # The old one is escalated on the next tick; the rest at their moment, once.
+    worker = make_runner(database, registry, clock)
+    await run_all(worker)
+    [told] = await messages_to(database, world.curator, ALARM)
+    assert old.number in told.payload["text"]
+    clock.set(ESCALATION)
+    await run_all(worker)
+    told = await messages_to(database, world.curator, ALARM)
+    assert sorted(m.payload["text"].split("\n")[0] for m in told) == sorted(
+        f"🚨 <b>Наказ № {m.number} без ответа</b>" for m in (old, lost, kept)
+    )
+    await start(database, clock)  # after it ran: nothing planned again
+    assert len((await _escalation_rows(database))[str(lost.id)]) == 1
+
+
+async def test_the_morning_sweep_back_fills_a_lost_escalation(database, world, clock, registry):
+    await submit(database, world.author, clock.now())  # a secretary with work: a sweep
+    await start(database, clock)
+    lost = await submit(database, world.author, clock.now())
+    await _lose_escalation(database, lost.id)
+    clock.set(datetime(2026, 11, 24, 6, 0, tzinfo=UTC))  # Tuesday 09:00 in Moscow
+    await run_all(make_runner(database, registry, clock))
+    assert (await _escalation_rows(database))[str(lost.id)] == [(ESCALATION, "pending")]
+    clock.set(ESCALATION)
+    await run_all(make_runner(database, registry, clock))
+    assert len(await messages_to(database, world.curator, f"№ {lost.number} без ответа")) == 1

@@ -18,9 +18,16 @@ few queries and computes the rest in Python:
   attended a masterclass and nothing was shared from it as a practice;
 - the three practices published in the week with the most likes + adoptions, from the
   whole catalogue (every practice is public once published);
-- the trend: received, answered and resolved for each of the last 8 weeks.
-
-Duties done on time are not here: recurring duties do not exist yet.
+- the trend: received, answered and resolved for each of the last 8 weeks;
+- duties done on time (`_duties`): the reminders of the secretaries' duties (their
+  `duty_marks`) whose term — `DUTY_TERM`, 48 hours from the first reminder, so one
+  «Напомнить завтра» is still on time — ran out in the week, each judged once and for
+  good: marked done within the term (on time), after it but before `now` (late), or not
+  marked yet (missing). A mark belongs to each branch of the digest that its recipient
+  is a secretary of and that the duty's scope covers; the total counts each mark once (a
+  secretary of two branches is one reminder in the total, one in each branch). Curators'
+  duties and deleted duties are not counted. A branch without such reminders has
+  `duties == 0`: the message says nothing about duties for it.
 """
 
 from __future__ import annotations
@@ -33,23 +40,29 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, desc, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import as_utc
 from bot.services.masterclasses.records import CANCELLED, DECLINED
 from bot.services.people import Role
 from bot.services.practices.access import PUBLISHED
 from bot.services.working_days import working_days_overdue, working_hours_between
 from storage.models import (
     Branch,
+    Duty,
+    DutyMark,
+    DutyOccurrence,
     Mandate,
     MasterclassRegistration,
     Practice,
     Region,
     RoleAssignment,
+    User,
 )
 
 WEEK = timedelta(days=7)
 TREND_WEEKS = 8
 INACTIVE_DAYS = 30
 ESCALATE_DAYS = 2  # MANDATE_ESCALATE_DAYS' default
+DUTY_TERM = timedelta(hours=48)  # from the first reminder: «Напомнить завтра» once is on time
 STATUSES = ("new", "accepted", "clarification", "forwarded", "resolved", "rejected")
 
 
@@ -79,6 +92,10 @@ class BranchFigures:
     attended: int = 0
     by_status: dict[str, int] = field(default_factory=dict)  # the week's received, by status now
     inactive: bool = False
+    duties: int = 0  # the secretaries' duty reminders whose term ran out in the week
+    duties_on_time: int = 0  # of them, marked done within the term
+    duties_late: int = 0  # marked done after the term, before now
+    duties_missing: int = 0  # not marked done yet
 
     @property
     def median_hours(self) -> float | None:
@@ -99,6 +116,7 @@ class BranchFigures:
             or self.overdue
             or self.registrations
             or self.attended
+            or self.duties
         )
 
 
@@ -109,6 +127,26 @@ class BestPractice:
     branch: str
     likes: int
     adoptions: int
+
+
+ON_TIME, LATE, MISSING = "on_time", "late", "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class DutyMarkRow:
+    """One secretary's reminder of a duty whose term ran out in the week, per branch."""
+
+    branch_id: int
+    user_id: int
+    name: str
+    duty: str  # the duty's text
+    sent_at: datetime  # the first reminder
+    done_at: datetime | None  # None: not marked done (by `now`)
+    verdict: str  # ON_TIME | LATE | MISSING
+
+    @property
+    def deadline(self) -> datetime:
+        return self.sent_at + DUTY_TERM
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +168,7 @@ class Digest:
     overdue: list[OverdueMandate]  # all overdue now, the most overdue first
     practices: list[BestPractice]
     trend: list[WeekPoint]  # the oldest week first
+    duty_marks: list[DutyMarkRow] = field(default_factory=list)  # by branch, then name
 
     @property
     def inactive(self) -> list[BranchFigures]:
@@ -138,6 +177,11 @@ class Digest:
     @property
     def escalated(self) -> list[OverdueMandate]:
         return [mandate for mandate in self.overdue if mandate.escalated]
+
+    @property
+    def duties_missing(self) -> list[BranchFigures]:
+        """The branches with a duty reminder not marked done within its term and since."""
+        return [branch for branch in self.branches if branch.duties_missing]
 
     def branch(self, branch_id: int) -> BranchFigures:
         return next(b for b in self.branches if b.branch_id == branch_id)
@@ -249,6 +293,7 @@ async def build_digest(
             answered_recently or branch_id in attended_recently or branch_id in shared
         )
     overdue.sort(key=lambda m: (-m.days, m.number))
+    duty_marks = await _duties(session, ids, start, now, branches, total)
     return Digest(
         recipient=recipient,
         timezone=timezone,
@@ -259,7 +304,85 @@ async def build_digest(
         overdue=overdue,
         practices=await best_practices(session, start, now),
         trend=[WeekPoint(weeks[k], *week) for k, week in enumerate(trend)],
+        duty_marks=duty_marks,
     )
+
+
+async def _duties(
+    session: AsyncSession,
+    ids: list[int],
+    start: datetime,
+    now: datetime,
+    branches: dict[int, BranchFigures],
+    total: BranchFigures,
+) -> list[DutyMarkRow]:
+    """Counts the secretaries' duty reminders whose term ran out in the week (see the
+    module's docstring); returns them per branch, for the workbook."""
+    in_scope = or_(
+        Duty.scope == "all",
+        and_(Duty.scope == "region", Duty.region_id == Branch.region_id),
+        and_(Duty.scope == "local_branch", Duty.local_branch_id == Branch.local_branch_id),
+        and_(Duty.scope == "branch", Duty.branch_id == Branch.id),
+    )
+    rows = await session.execute(
+        select(
+            DutyMark.id,
+            RoleAssignment.branch_id,
+            DutyMark.user_id,
+            User.full_name,
+            Duty.text,
+            DutyMark.sent_at,
+            DutyMark.done_at,
+        )
+        .join(DutyOccurrence, DutyOccurrence.id == DutyMark.occurrence_id)
+        .join(Duty, Duty.id == DutyOccurrence.duty_id)
+        .join(
+            RoleAssignment,
+            and_(
+                RoleAssignment.user_id == DutyMark.user_id,
+                RoleAssignment.role == Role.SECRETARY,
+                RoleAssignment.branch_id.in_(ids),
+            ),
+        )
+        .join(Branch, Branch.id == RoleAssignment.branch_id)
+        .outerjoin(User, User.id == DutyMark.user_id)
+        .where(
+            Duty.role == Role.SECRETARY,
+            Duty.deleted_at.is_(None),
+            in_scope,
+            # The term (sent_at + 48 h) ran out in the week.
+            DutyMark.sent_at >= start - DUTY_TERM,
+            DutyMark.sent_at < now - DUTY_TERM,
+        )
+        .distinct()
+    )
+    marks: list[DutyMarkRow] = []
+    counted: set[int] = set()
+    for mark_id, branch_id, user_id, name, text, sent, done in rows:
+        assert branch_id is not None  # joined on `branch_id IN ids`
+        sent_at = as_utc(sent)
+        done_at = as_utc(done) if done is not None and as_utc(done) < now else None
+        if done_at is None:
+            verdict = MISSING
+        elif done_at <= sent_at + DUTY_TERM:
+            verdict = ON_TIME
+        else:
+            verdict = LATE
+        figures = [branches[branch_id]]
+        if mark_id not in counted:  # the total counts a mark once, however many branches
+            counted.add(mark_id)
+            figures.append(total)
+        for f in figures:
+            f.duties += 1
+            f.duties_on_time += verdict == ON_TIME
+            f.duties_late += verdict == LATE
+            f.duties_missing += verdict == MISSING
+        marks.append(
+            DutyMarkRow(branch_id, user_id, name or str(user_id), text, sent_at, done_at, verdict)
+        )
+    order = {branch_id: k for k, branch_id in enumerate(branches)}
+    marks.sort(key=lambda m: (order[m.branch_id], m.name, m.sent_at, m.user_id))
+    return marks
 
 
 async def _registrations(
@@ -275,7 +398,7 @@ async def _registrations(
     branches whose secretaries attended a masterclass in the last 30 days."""
     R = MasterclassRegistration
     rows = await session.execute(
-        select(RoleAssignment.branch_id, R.user_id, R.status, R.created_at, R.attended_at)
+        select(RoleAssignment.branch_id, R.id, R.status, R.created_at, R.attended_at)
         .join(RoleAssignment, RoleAssignment.user_id == R.user_id)
         .where(
             RoleAssignment.role == Role.SECRETARY,
@@ -284,16 +407,19 @@ async def _registrations(
         )
     )
     attended_recently: set[int] = set()
+    in_total: set[int] = set()  # a secretary of two branches: each branch, the total once
     for r in rows:
         if r.branch_id is None:
             continue
-        figures = branches[r.branch_id]
-        if _in(start, r.created_at, now) and r.status not in (CANCELLED, DECLINED):
-            figures.registrations += 1
-            total.registrations += 1
-        if _in(start, r.attended_at, now):
-            figures.attended += 1
-            total.attended += 1
+        counted = [branches[r.branch_id]]
+        if r.id not in in_total:
+            in_total.add(r.id)
+            counted.append(total)
+        for f in counted:
+            if _in(start, r.created_at, now) and r.status not in (CANCELLED, DECLINED):
+                f.registrations += 1
+            if _in(start, r.attended_at, now):
+                f.attended += 1
         if _in(active_since, r.attended_at, now):
             attended_recently.add(r.branch_id)
     return attended_recently
@@ -350,6 +476,7 @@ __all__ = [
     "BestPractice",
     "BranchFigures",
     "Digest",
+    "DutyMarkRow",
     "OverdueMandate",
     "WeekPoint",
     "admin_branches",

@@ -79,13 +79,33 @@ def _figures_lines(f: BranchFigures) -> list[str]:
             attended=plural(f.attended, "plural.attendance"),
         )
     )
+    if f.duties:  # no duty reminders ran out: nothing about duties, no «0 из 0»
+        lines.append(duties_line(f))
     return lines
+
+
+def duties_line(f: BranchFigures) -> str:
+    """«Обязанности секретарей: отмечено в течение 48 часов 5 из 8 напоминаний, позже — 1,
+    не отмечено — 2.»; the late and missing parts only when there are any."""
+    parts = [
+        t(
+            "digest.duties",
+            on_time=f.duties_on_time,
+            reminders=plural(f.duties, "plural.reminder_of"),
+        )
+    ]
+    if f.duties_late:
+        parts.append(t("digest.duties_late", count=f.duties_late))
+    if f.duties_missing:
+        parts.append(t("digest.duties_missing", count=f.duties_missing))
+    return ", ".join(parts) + "."
 
 
 def _attention(digest: Digest, escalate_days: int) -> list[str]:
     lines: list[str] = []
     overdue, escalated, inactive = digest.overdue, digest.escalated, digest.inactive
-    if not overdue and not inactive:
+    unmarked = digest.duties_missing
+    if not overdue and not inactive and not unmarked:
         return [t("digest.nothing_needs_attention")]
     lines.append(t("digest.attention"))
     names = {b.branch_id: b.number for b in digest.branches}
@@ -121,6 +141,21 @@ def _attention(digest: Digest, escalate_days: int) -> list[str]:
                 more=plural(len(inactive) - INACTIVE_NAMES, "plural.branch"),
             )
         lines.append(t("digest.inactive", count=len(inactive), names=shown))
+    if unmarked:
+        shown = ", ".join(escape(b.number) for b in unmarked[:INACTIVE_NAMES])
+        if len(unmarked) > INACTIVE_NAMES:
+            shown = t(
+                "digest.inactive_more",
+                names=shown,
+                more=plural(len(unmarked) - INACTIVE_NAMES, "plural.branch"),
+            )
+        lines.append(
+            t(
+                "digest.duties_unmarked",
+                reminders=plural(digest.total.duties_missing, "plural.reminder"),
+                names=shown,
+            )
+        )
     return lines
 
 
@@ -165,7 +200,7 @@ def render_message(
         t("digest.totals"),
         *_figures_lines(digest.total),
     ]
-    tail = [*_practices(digest), t("digest.files"), t("digest.no_duties")]
+    tail = [*_practices(digest), t("digest.files")]
     full = "\n".join([*head, *_branches(digest), *tail])
     if len(full) > LIMIT or len(digest.branches) == 1:
         # One branch: the totals are its figures. Many: each branch goes to the file.

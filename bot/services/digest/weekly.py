@@ -17,7 +17,10 @@ claim wins). The heavy part, reading the figures and drawing the chart and workb
 kind's `prepare`: a read session and child processes, before that transaction, so neither
 the write turn nor the event loop is held while a thousand digests are built.
 
-A curator who lost the role keeps a series that sends nothing (no branches, no digest).
+**A former curator's series ends**: `send_weekly` checks, in the job's transaction, that
+the person still curates a branch; if not, nothing is sent, no next digest is planned and
+anything else pending of the series is cancelled. The role given back, the tick's
+`plan_missing_series` starts the series again (it looks for curators without one).
 
 **The curator's own day and time** (/settings, `bot.services.preferences`): the kind is
 registered without the engine's `Recurrence` (whose rule is one string for everyone);
@@ -197,6 +200,12 @@ async def send_weekly(session: AsyncSession, job: DueJob, now: datetime) -> None
     """In the job's transaction: the prepared digest's three notices, queued once, and the
     next digest planned from the curator's own rule."""
     if job.recipient is None:
+        return
+    if not await curated_branches(session, job.recipient):
+        # No longer a curator: nothing sent and the series ends here (anything else still
+        # planned of it too), so it does not wake every week. Made a curator again, they
+        # are found by `plan_missing_series` on the next tick.
+        await cancel(session, KIND, SUBJECT, job.recipient)
         return
     due_at = await next_digest_at(session, job.recipient, max(job.due_at, now))
     await plan(session, KIND, SUBJECT, job.recipient, due_at, now=now)

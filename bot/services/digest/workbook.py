@@ -1,11 +1,13 @@
 """The digest's `.xlsx`: a sheet per topic (branches with a total row, the overdue
-mandates, the week's best practices, the 8 weeks), Russian column names, the header
-frozen, each column as wide as its longest value. Rows are plain values, built here from
-the `Digest`; writing them is `bot.services.mandates.workbook.build_workbook` (the
-project's one workbook style), run off the event loop by the caller."""
+mandates, the week's best practices, the 8 weeks, the secretaries' duty reminders whose
+48 hours ran out in the week: who, which duty, when reminded and marked), Russian column
+names, the header frozen, each column as wide as its longest value. Rows are plain values,
+built here from the `Digest`; writing them is `bot.services.mandates.workbook.build_workbook`
+(the project's one workbook style), run off the event loop by the caller."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.clock import local
@@ -38,7 +40,10 @@ def _branch_row(f: BranchFigures, number: str, name: str) -> list[Any]:
         f.registrations,
         f.attended,
         _h("yes") if f.inactive else _h("no") if number else None,
-    ]
+        # No duty reminders for it: the cells stay empty, as the message says nothing.
+        *((f.duties, f.duties_on_time, f.duties_late, f.duties_missing) if f.duties else
+          (None, None, None, None)),
+    ]  # fmt: skip
 
 
 def workbook_rows(digest: Digest) -> tuple[Sheets, list[list[list[Any]]]]:
@@ -50,6 +55,7 @@ def workbook_rows(digest: Digest) -> tuple[Sheets, list[list[list[Any]]]]:
             "number", "branch", "received", "answered", "resolved", "rejected",
             "overdue_now", "escalated", "median_hours", "rating", "ratings",
             "registrations", "attended", "inactive",
+            "duties", "duties_on_time", "duties_late", "duties_missing",
         )
     ]  # fmt: skip
     branch_rows = [_branch_row(b, b.number, b.name) for b in digest.branches]
@@ -68,11 +74,31 @@ def workbook_rows(digest: Digest) -> tuple[Sheets, list[list[list[Any]]]]:
         [f"{local(w.start, digest.timezone):%d.%m.%Y}", w.received, w.answered, w.resolved]
         for w in digest.trend
     ]
+
+    def moment(value: datetime | None) -> str | None:
+        return f"{local(value, digest.timezone):%d.%m.%Y %H:%M}" if value else None
+
+    duty_headers = [
+        _h(k) for k in ("branch", "secretary", "duty", "reminded", "term", "done", "verdict")
+    ]
+    duty_rows: list[list[Any]] = [
+        [
+            names[m.branch_id],
+            m.name,
+            m.duty,
+            moment(m.sent_at),
+            moment(m.deadline),
+            moment(m.done_at),
+            _h(m.verdict),
+        ]
+        for m in digest.duty_marks
+    ]
     tables = (
         (_h("branches"), branch_headers, branch_rows),
         (_h("overdue"), overdue_headers, overdue_rows),
         (_h("practices"), practice_headers, practice_rows),
         (_h("trend"), trend_headers, trend_rows),
+        (_h("duty_marks"), duty_headers, duty_rows),
     )
     sheets = tuple((title, headers, _widths(headers, rows)) for title, headers, rows in tables)
     return sheets, [rows for _, _, rows in tables]

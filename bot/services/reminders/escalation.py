@@ -6,6 +6,11 @@ of the `MANDATE_ESCALATE_DAYS`-th working day after its last day to answer (the 
 calendar of `working_days`, the branch's zone). Nothing cancels it when the mandate is
 answered: the handler looks the mandate up when it runs and does nothing if it was.
 
+**Back-fill** (`plan_missing_escalations`, at startup and in every morning sweep): a
+mandate still waiting for a first answer with no escalation row (submitted before
+escalations existed, or its row lost) gets one, at the same moment, so it is idempotent;
+an escalated one (`escalated_at` set) is left alone.
+
 Once: the engine runs a row once, and the handler first sets `Mandate.escalated_at` by a
 compare-and-set (still no first answer, not escalated yet), in the transaction that queues
 the notices; a second run, a leftover row or an answer committed meanwhile changes no row
@@ -23,19 +28,19 @@ import html
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import as_utc
 from bot.services import preferences
-from bot.services.due_work import DueJob, plan
+from bot.services.due_work import DueJob, plan, plan_many
 from bot.services.mandates.notices import mandate_cb
 from bot.services.mandates.records import admins_of_region
 from bot.services.outbox import Button, Notice, enqueue
 from bot.services.people import curators_of, secretaries_of
 from bot.services.working_days import add_working_days, last_day_to_answer
 from bot.texts import t
-from storage.models import Branch, Mandate, Region
+from storage.models import Branch, DueWork, Mandate, Region
 from storage.statements import rows_changed
 
 ESCALATE = "mandate.escalate"
@@ -56,6 +61,30 @@ async def plan_escalation(
     due_at = escalation_at(mandate.due_at, days, timezone)
     await plan(session, ESCALATE, mandate.id, None, due_at, now=now)
     return due_at
+
+
+async def plan_missing_escalations(session: AsyncSession, days: int, now: datetime) -> int:
+    """Back-fill: plan the escalation of every mandate still waiting for a first answer
+    (and not escalated) that has no escalation row — submitted before escalations existed,
+    or its row lost. At the moment `plan_escalation` would have chosen (already past for
+    an old mandate: then it runs on the next tick), so the row's unique key makes it
+    idempotent: run twice, one row. Returns how many were planned."""
+    planned = exists().where(
+        DueWork.kind == ESCALATE,
+        DueWork.subject == cast(Mandate.id, String),
+        DueWork.status != "cancelled",
+    )
+    rows = await session.execute(
+        select(Mandate.id, Mandate.due_at, Region.timezone)
+        .join(Branch, Branch.id == Mandate.branch_id)
+        .join(Region, Region.id == Branch.region_id)
+        .where(Mandate.first_answered_at.is_(None), Mandate.escalated_at.is_(None), ~planned)
+    )
+    jobs = [
+        (mandate_id, None, escalation_at(as_utc(due_at), days, zone))
+        for mandate_id, due_at, zone in rows
+    ]
+    return await plan_many(session, ESCALATE, jobs, now=now)
 
 
 def _open(mandate_id: int) -> list[list[Button]]:
