@@ -143,7 +143,7 @@ class Walk:
         print(f"\n⟳ the bot is stopped and started again{shown}")
         await self.bot.stop()
         await self.bot.start(**({"CLOCK_START": clock_start} if clock_start else {}))
-        await self.settle(quiet=quiet)
+        await self.settle(quiet=quiet, limit=quiet + 90)
 
     def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
         """Read the walk's database as an operator would (sqlite3, its own connection)."""

@@ -35,7 +35,7 @@ async def walk(w) -> None:
     await w.say(CURATOR, "18:30")
 
     print("\n— Friday 11 December, 18:30 in Krasnodar —")
-    await w.restart("2026-12-11T18:29:45+03:00", quiet=60)
+    await w.restart("2026-12-11T18:29:45+03:00", quiet=20)
     print("\n— Monday 14 December, 09:00: the old day, nothing is due —")
     await w.restart("2026-12-14T08:59:45+03:00", quiet=20)
     await w.say(CURATOR, "/settings")
