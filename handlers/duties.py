@@ -5,6 +5,7 @@ card with pause / resume / delete and its .xlsx) and the recipients' «✅ Сд�
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -28,7 +29,7 @@ from handlers import duties_create
 from handlers.callbacks import DutyAdminCb, DutyCb, DutyNewCb
 from handlers.duties_create import DutyCreate
 from handlers.filters import Onboarded, reads_only
-from handlers.replies import error_text, free_input, show_in_place
+from handlers.replies import drop_buttons, error_text, free_input, show_in_place
 from storage.models import Duty
 
 MISSING_SHOWN = 20  # names of those not done, in the card; the rest are in the .xlsx
@@ -200,25 +201,56 @@ async def admin_press(
     await show_in_place(bot, query, text, markup)
 
 
+async def _answered_in_place(
+    bot: Bot, query: CallbackQuery, session: AsyncSession, occurrence_id: int, line: str
+) -> None:
+    """The reminder edited in place: its text kept, `line` under it, the buttons gone."""
+    text = await delivery.reminder_text(session, occurrence_id, query.from_user.id)
+    await show_in_place(bot, query, f"{text}\n\n{line}")
+
+
+def _at(when: datetime, person: Person) -> str:
+    return local(when, person.timezone).strftime("%d.%m в %H:%M")
+
+
 async def recipient_press(
     query: CallbackQuery,
     callback_data: DutyCb,
     person: Person,
     session: AsyncSession,
     clock: Clock,
+    bot: Bot,
 ) -> None:
-    """«✅ Сделано» / «⏰ Напомнить завтра» under the person's own reminder."""
-    now = clock.now()
+    """«✅ Сделано» / «⏰ Напомнить завтра» under the person's own reminder: answered, and
+    the reminder edited to say what was recorded, without its buttons (a reminder sent
+    later brings them again). A press on an old copy says how it stands."""
+    now, occurrence = clock.now(), callback_data.id
     try:
         if callback_data.action == "done":
-            fresh = await delivery.mark_done(session, callback_data.id, person.id, now)
+            fresh = await delivery.mark_done(session, occurrence, person.id, now)
             await query.answer(t("duties.answer.done" if fresh else "duties.answer.done_before"))
+            line = _done_line(await delivery.done_at(session, occurrence, person.id), person)
         else:
-            when = await delivery.snooze(session, callback_data.id, person.id, now)
-            at = local(when, person.timezone).strftime("%d.%m в %H:%M")
-            await query.answer(t("duties.answer.snoozed", when=at))
+            try:
+                when = await delivery.snooze(session, occurrence, person.id, now)
+            except DutyError as error:
+                if error.code != "already_done":
+                    raise
+                await _refuse(query, error)
+                line = _done_line(await delivery.done_at(session, occurrence, person.id), person)
+            else:
+                await query.answer(t("duties.answer.snoozed", when=_at(when, person)))
+                at = local(when, person.timezone).strftime("%H:%M")
+                line = t("duties.notice.snoozed", when=at)
+        await _answered_in_place(bot, query, session, occurrence, line)
     except DutyError as error:
         await _refuse(query, AccessDenied() if error.code == "not_yours" else error)
+        if error.code == "not_found" and isinstance(query.message, Message):
+            await drop_buttons(bot, person.id, query.message.message_id)
+
+
+def _done_line(when: datetime | None, person: Person) -> str:
+    return t("duties.notice.done", when=_at(when, person)) if when else ""
 
 
 def create_router() -> Router:

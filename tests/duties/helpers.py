@@ -68,3 +68,15 @@ async def reminded(database: Database, *people: int) -> dict[int, int]:
 def occurrence_of(message: OutboxMessage) -> int:
     """The occurrence id in the reminder's «✅ Сделано» button."""
     return int(buttons(message)[0].rsplit(":", 1)[1])
+
+
+async def deliver(bot, database: Database, clock) -> None:
+    """Send what the outbox holds through the bot (the recording session), so the people
+    see their reminders in the chat and press the buttons under them."""
+    from bot.delivery import OutboxSender
+    from bot.services.outbox import QuietHours
+
+    sender = OutboxSender(bot, database, clock, quiet_hours=QuietHours.never())
+    for _ in range(5):
+        await sender.send_due()
+        clock.advance(seconds=1)

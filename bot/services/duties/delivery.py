@@ -216,10 +216,34 @@ async def _mark(session: AsyncSession, occurrence_id: int, user_id: int) -> Duty
     return mark
 
 
-async def mark_done(session: AsyncSession, occurrence_id: int, user_id: int, now: datetime) -> bool:
-    """«✅ Сделано»: True when recorded now, False when it was already. Error:
-    `not_yours` (no reminder of this occurrence was sent to the person)."""
+async def _duty_of(session: AsyncSession, occurrence_id: int) -> Duty | None:
+    occurrence = await session.get(DutyOccurrence, occurrence_id)
+    return await session.get(Duty, occurrence.duty_id) if occurrence else None
+
+
+async def reminder_text(session: AsyncSession, occurrence_id: int, user_id: int) -> str:
+    """The text of the person's reminder of this occurrence, as it was sent (HTML), for
+    showing it again with its answer under it. Error: `not_yours`."""
     await _mark(session, occurrence_id, user_id)
+    duty = await _duty_of(session, occurrence_id)
+    if duty is None:
+        raise DutyError("not_yours")
+    return reminder_notice(user_id, duty, occurrence_id).text
+
+
+async def done_at(session: AsyncSession, occurrence_id: int, user_id: int) -> datetime | None:
+    """When the person marked the occurrence done (None: not yet). Error: `not_yours`."""
+    return (await _mark(session, occurrence_id, user_id)).done_at
+
+
+async def mark_done(session: AsyncSession, occurrence_id: int, user_id: int, now: datetime) -> bool:
+    """«✅ Сделано»: True when recorded now, False when it was already. Errors:
+    `not_yours` (no reminder of this occurrence was sent to the person), `not_found` (the
+    duty was deleted since: nothing more is recorded for it)."""
+    await _mark(session, occurrence_id, user_id)
+    duty = await _duty_of(session, occurrence_id)
+    if duty is None or duty.deleted_at is not None:
+        raise DutyError("not_found")
     changed = await rows_changed(
         session,
         update(DutyMark)
@@ -242,9 +266,7 @@ async def snooze(
     mark = await _mark(session, occurrence_id, user_id)
     if mark.done_at is not None:
         raise DutyError("already_done")
-    occurrence = await session.get(DutyOccurrence, occurrence_id)
-    duty = await session.get(Duty, occurrence.duty_id) if occurrence else None
-    if not is_live(duty):
+    if not is_live(await _duty_of(session, occurrence_id)):
         raise DutyError("duty_stopped")
     when = as_utc(now).replace(second=0, microsecond=0) + SNOOZE
     await plan(session, REMIND, occurrence_id, user_id, when, now=now)
