@@ -37,9 +37,14 @@ def _back(builder: InlineKeyboardBuilder, purpose: str, to_level: str, item_id: 
 
 
 async def regions(
-    session: AsyncSession, purpose: str, title: str, page: int = 1
+    session: AsyncSession,
+    purpose: str,
+    title: str,
+    page: int = 1,
+    only: frozenset[int] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    result = await queries.list_regions(session, page, PER_PAGE)
+    """With `only` given, just those regions (the rest are not the picking person's)."""
+    result = await queries.list_regions(session, page, PER_PAGE, only)
     builder = InlineKeyboardBuilder()
     for item in result.items:
         builder.row(
@@ -119,10 +124,12 @@ async def render(
     callback: PickCb,
     title: str,
     selected: set[int] | None = None,
+    only: frozenset[int] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup] | None:
-    """The screen a navigation button asks for; None for a final choice ("br", "done")."""
+    """The screen a navigation button asks for; None for a final choice ("br", "done").
+    `only`: the regions listed (see `regions`)."""
     if callback.level == "regp":
-        return await regions(session, callback.purpose, title, callback.page)
+        return await regions(session, callback.purpose, title, callback.page, only)
     if callback.level == "reg":
         return await local_branches(session, callback.purpose, title, callback.id)
     if callback.level == "locp":

@@ -10,7 +10,7 @@ from datetime import timedelta
 from aiogram.methods import AnswerCallbackQuery
 
 from bot.services.duties import records
-from tests.duties.helpers import deliver, duties_registry, make_duty, make_runner, run_all
+from tests.duties.helpers import ADMIN, deliver, duties_registry, make_duty, make_runner, run_all
 from tests.duties.test_delivery import MSK_18, NSK_18, START
 
 TEXT = "Сдайте отчёт о работе отделения"
@@ -91,7 +91,7 @@ async def test_forged_and_deleted_are_refused_in_words(
     await make_client(world.secretary).click_data("dt:snooze:abc")
     assert recording.sent(AnswerCallbackQuery)[-1].text  # the stale-button answer
     async with database.transaction() as session:
-        await records.delete_duty(session, duty.id, clock.now())
+        await records.delete_duty(session, duty.id, clock.now(), ADMIN)
     secretary = make_client(world.secretary)
     await secretary.click("Сделано")
     assert recording.sent(AnswerCallbackQuery)[-1].text == "Этой задачи уже нет."

@@ -53,15 +53,44 @@ def is_live(duty: Duty | None) -> bool:
     return duty is not None and not duty.paused and duty.deleted_at is None
 
 
+def next_occurrence(rule: str, now: datetime) -> datetime | None:
+    """When the rule's next occurrence after `now` is due (in `EARLIEST`); None when it
+    has no more (a one-off that has passed)."""
+    try:
+        return Recurrence(rule, EARLIEST).next_after(now, EARLIEST)
+    except ValueError:
+        return None
+
+
 async def plan_series(session: AsyncSession, duty: Duty, now: datetime) -> datetime | None:
     """Plan the duty's next occurrence after `now`; None when the rule has no more
     (a one-off that has passed). Idempotent."""
-    try:
-        due_at = Recurrence(duty.rule, EARLIEST).next_after(now, EARLIEST)
-    except ValueError:
-        return None
-    await plan(session, OCCURRENCE, duty.id, None, due_at, now=now)
+    due_at = next_occurrence(duty.rule, now)
+    if due_at is not None:
+        await plan(session, OCCURRENCE, duty.id, None, due_at, now=now)
     return due_at
+
+
+async def cancel_unsent(session: AsyncSession, duty_id: int, keep: set[int] | None = None) -> int:
+    """Cancel the duty's reminders planned and not sent yet — those with no mark, so a
+    «Напомнить завтра» (whose person has one) stays — except to the people in `keep`.
+    Returns how many were cancelled."""
+    occurrences = select(cast(DutyOccurrence.id, String)).where(DutyOccurrence.duty_id == duty_id)
+    marked = select(DutyMark.id).where(
+        cast(DutyMark.occurrence_id, String) == DueWork.subject,
+        DutyMark.user_id == DueWork.recipient_id,
+    )
+    statement = update(DueWork).where(
+        DueWork.kind == REMIND,
+        DueWork.subject.in_(occurrences),
+        DueWork.status.in_(("pending", "running")),
+        ~marked.exists(),
+    )
+    if keep:
+        statement = statement.where(DueWork.recipient_id.not_in(sorted(keep)))
+    return await rows_changed(
+        session, statement.values(status="cancelled", claimed_by=None, claimed_until=None)
+    )
 
 
 async def stop_series(session: AsyncSession, duty_id: int) -> int:
