@@ -99,8 +99,10 @@ async def _question(
             [_choice(t("duties.new.branch"), "scope", "branch")],
         ]
     elif step == "branch":
-        only = person.admin_regions or None
-        text, markup = await branch_picker.regions(session, PURPOSE, _header(data), only=only)
+        only, last = person.admin_regions or None, FINAL[data["scope"]]
+        text, markup = await branch_picker.regions(
+            session, PURPOSE, _header(data), only=only, last=last
+        )
         return text, InlineKeyboardMarkup(inline_keyboard=[*markup.inline_keyboard, _cancel_row()])
     elif step == "kind":
         rows = [
@@ -316,7 +318,9 @@ async def picked(
         await query.answer(error_text(error), show_alert=True)
         return
     only = person.admin_regions or None
-    screen = await branch_picker.render(session, callback_data, _header(data), only=only)
+    screen = await branch_picker.render(
+        session, callback_data, _header(data), only=only, last=FINAL.get(scope, "br")
+    )
     if screen is None:
         await query.answer(t("duties.new.stale"), show_alert=True)
         return

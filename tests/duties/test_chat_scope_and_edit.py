@@ -49,21 +49,29 @@ async def _create(admin, *picks: str, text: str = "Сдайте протокол
 
 
 @pytest.mark.parametrize(
-    ("picks", "whom", "reached"),
+    ("picks", "last_step", "whom", "reached"),
     [
-        (("Всем",), "Кому: секретарям\n", {"secretary", "foreign_secretary", "far_secretary"}),
+        (
+            ("Всем",),
+            None,
+            "Кому: секретарям\n",
+            {"secretary", "foreign_secretary", "far_secretary"},
+        ),
         (
             ("Регион", "Новосибирская область"),
+            "\n\nВыберите регион:",
             "Кому: секретарям · Новосибирская область\n",
             {"far_secretary"},
         ),
         (
             ("Местное отделение", "Краснодарский край", "Краснодарское местное отделение"),
+            "<b>Шаг 2 из 2.</b> Выберите местное отделение:",
             "Кому: секретарям · Краснодарское местное отделение, Краснодарский край\n",
             {"secretary", "foreign_secretary"},
         ),
         (
             ("Первичное отделение", "Краснодарский край", "Краснодарское", "№20-04"),
+            "<b>Шаг 3 из 3.</b> Выберите первичное отделение:",
             "Кому: секретарям · Первичное отделение № 20-04, второй Береговой округ\n",
             {"foreign_secretary"},
         ),
@@ -71,12 +79,14 @@ async def _create(admin, *picks: str, text: str = "Сдайте протокол
     ids=["all", "region", "local_branch", "branch"],
 )
 async def test_whom_at_each_level_of_the_picker(
-    database, world, clock, make_client, picks, whom, reached
+    database, world, clock, make_client, recording, picks, last_step, whom, reached
 ):
     clock.set(START)
     admin = make_client(world.admin)
     summary = await _create(admin, *picks)
     assert whom in summary
+    if last_step:  # the picker's last screen says it is the last step
+        assert any(text.endswith(last_step) for text in recording.texts_to(world.admin))
     await admin.click("Сохранить")
     await admin.send("/duties")
     assert whom.removeprefix("Кому: ").strip() in admin.last_text  # the list says it too
