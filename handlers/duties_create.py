@@ -257,6 +257,11 @@ async def pressed(
     if step == "cancel":
         await state.clear()
         await query.answer(t("duties.new.cancelled"))
+        if data.get("edit"):  # a change given up: back to the duty's card as it is
+            with suppress(DomainError):
+                duty = await records.get_duty(session, data["edit"], person)
+                await show_in_place(bot, query, *await card_screen(session, duty))
+                return
         await show_in_place(bot, query, t("duties.new.cancelled"))
         return
     expected = {"role": "role", "scope": "scope", "kind": "kind", "save": "confirm"}[step]

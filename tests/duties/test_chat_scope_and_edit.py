@@ -182,6 +182,10 @@ async def test_cancel_in_the_middle_of_editing_changes_nothing(database, world, 
     async with database.sessions() as session:
         [duty] = await records.list_duties(session, ADMIN)
     assert duty.text == "Сдайте отчёт о работе отделения"
+    await _open_edit(admin, "Расписание")
+    await admin.click("Отмена")  # the question's own button: back to the card
+    assert admin.last_text.startswith("📌 <b>Задача № 1</b>")
+    assert "Изменить" in admin.buttons()[0]
 
 
 async def test_a_region_admin_manages_only_their_regions_duties(
