@@ -268,8 +268,9 @@ class DutyAdminCb(CallbackData, prefix="dta"):
 
 
 class DutyNewCb(CallbackData, prefix="dtn"):
-    """A new duty, step by step (handlers/duties_create.py): "new" start, "role", "scope",
-    "kind" the answer chosen (value), "save" or "cancel" at the summary."""
+    """A new duty, or a change of one, step by step (handlers/duties_create.py): "new"
+    start, "role", "scope" (all, region, local_branch, branch; the unit is then picked with
+    PickCb purpose "dut"), "kind" the answer chosen (value), "save" or "cancel"."""
 
     step: Literal["new", "role", "scope", "kind", "save", "cancel"]
     value: Literal[
