@@ -37,9 +37,16 @@ def _back(builder: InlineKeyboardBuilder, purpose: str, to_level: str, item_id: 
 
 
 async def regions(
-    session: AsyncSession, purpose: str, title: str, page: int = 1
+    session: AsyncSession,
+    purpose: str,
+    title: str,
+    page: int = 1,
+    only: frozenset[int] | None = None,
+    last: str = "br",
 ) -> tuple[str, InlineKeyboardMarkup]:
-    result = await queries.list_regions(session, page, PER_PAGE)
+    """With `only` given, just those regions (the rest are not the picking person's).
+    `last`: the level whose press is the choice ("reg", "loc" or "br"), for the step count."""
+    result = await queries.list_regions(session, page, PER_PAGE, only)
     builder = InlineKeyboardBuilder()
     for item in result.items:
         builder.row(
@@ -49,12 +56,18 @@ async def regions(
             )
         )
     _pager(builder, purpose, "regp", result)
-    text = t("picker.regions", title=title) if result.total else t("picker.empty")
+    key = {"reg": "picker.region_only", "loc": "picker.regions_of_2"}.get(last, "picker.regions")
+    text = t(key, title=title) if result.total else t("picker.empty")
     return text, builder.as_markup()
 
 
 async def local_branches(
-    session: AsyncSession, purpose: str, title: str, region_id: int, page: int = 1
+    session: AsyncSession,
+    purpose: str,
+    title: str,
+    region_id: int,
+    page: int = 1,
+    last: str = "br",
 ) -> tuple[str, InlineKeyboardMarkup]:
     region = await queries.get_region(session, region_id)
     result = await queries.list_local_branches(session, region_id, page, PER_PAGE)
@@ -68,7 +81,8 @@ async def local_branches(
         )
     _pager(builder, purpose, "locp", result, region_id)
     _back(builder, purpose, "regp")
-    return t("picker.locals", title=title, region=region.name), builder.as_markup()
+    key = "picker.locals_last" if last == "loc" else "picker.locals"
+    return t(key, title=title, region=region.name), builder.as_markup()
 
 
 async def branches(
@@ -119,14 +133,19 @@ async def render(
     callback: PickCb,
     title: str,
     selected: set[int] | None = None,
+    only: frozenset[int] | None = None,
+    last: str = "br",
 ) -> tuple[str, InlineKeyboardMarkup] | None:
-    """The screen a navigation button asks for; None for a final choice ("br", "done")."""
+    """The screen a navigation button asks for; None for a final choice ("br", "done").
+    `only` and `last`: see `regions`."""
     if callback.level == "regp":
-        return await regions(session, callback.purpose, title, callback.page)
+        return await regions(session, callback.purpose, title, callback.page, only, last)
     if callback.level == "reg":
-        return await local_branches(session, callback.purpose, title, callback.id)
+        return await local_branches(session, callback.purpose, title, callback.id, last=last)
     if callback.level == "locp":
-        return await local_branches(session, callback.purpose, title, callback.id, callback.page)
+        return await local_branches(
+            session, callback.purpose, title, callback.id, callback.page, last
+        )
     if callback.level == "loc":
         return await branches(session, callback.purpose, title, callback.id, selected=selected)
     if callback.level == "brp":

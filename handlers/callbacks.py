@@ -34,11 +34,12 @@ class WithdrawCb(CallbackData, prefix="csw"):
 class PickCb(CallbackData, prefix="pk"):
     """One step of the region → local branch → primary branch picker.
 
-    purpose: "join" (a member picks their branch) or "inv" (an admin picks for an invite).
+    purpose: "join" (a member picks their branch), "inv" (an admin picks for an invite),
+    "mnd" (a mandate's branch), "dut" (whom a duty is for: a region, local branch or branch).
     level: "reg", "loc", "br" for a choice; "regp", "locp", "brp" for a page; "back"; "done".
     """
 
-    purpose: Literal["join", "inv", "mnd"]
+    purpose: Literal["join", "inv", "mnd", "dut"]
     level: Literal["reg", "loc", "br", "regp", "locp", "brp", "back", "done"]
     id: OptionalTableId = 0
     page: OldPageNumber = 1  # from 1; old buttons carry 0-based pages, clamped when shown
@@ -247,18 +248,43 @@ class DutyCb(CallbackData, prefix="dt"):
 
 class DutyAdminCb(CallbackData, prefix="dta"):
     """The admin's /duties: "list" the duties, "open" one's card, "pause", "resume",
-    "delete" (asks first), "delete_yes", "xlsx" its completion; id: the duty (0: none)."""
+    "delete" (asks first), "delete_yes", "xlsx" its completion, "edit" (what to change:)
+    "edit_text", "edit_when", "edit_whom"; id: the duty (0: none)."""
 
-    action: Literal["list", "open", "pause", "resume", "delete", "delete_yes", "xlsx"]
+    action: Literal[
+        "list",
+        "open",
+        "pause",
+        "resume",
+        "delete",
+        "delete_yes",
+        "xlsx",
+        "edit",
+        "edit_text",
+        "edit_when",
+        "edit_whom",
+    ]
     id: OptionalTableId = 0
 
 
 class DutyNewCb(CallbackData, prefix="dtn"):
-    """A new duty, step by step (handlers/duties_create.py): "new" start, "role", "scope",
-    "kind" the answer chosen (value), "save" or "cancel" at the summary."""
+    """A new duty, or a change of one, step by step (handlers/duties_create.py): "new"
+    start, "role", "scope" (all, region, local_branch, branch; the unit is then picked with
+    PickCb purpose "dut"), "kind" the answer chosen (value), "save" or "cancel"."""
 
     step: Literal["new", "role", "scope", "kind", "save", "cancel"]
-    value: Literal["", "secretary", "curator", "all", "branch", "monthly", "weekly", "once"] = ""
+    value: Literal[
+        "",
+        "secretary",
+        "curator",
+        "all",
+        "region",
+        "local_branch",
+        "branch",
+        "monthly",
+        "weekly",
+        "once",
+    ] = ""
 
 
 class SettingsCb(CallbackData, prefix="st"):

@@ -9,12 +9,25 @@ from sqlalchemy import select
 
 from bot.services.due_work import DueWorkRegistry, DueWorkRunner
 from bot.services.duties import delivery, records, schedule
+from bot.services.people import Person
 from storage.db import Database
 from storage.models import Duty, OutboxMessage
 from tests.due_work.helpers import runner
 from tests.mandates.helpers import buttons
 
 ADMIN_ID = 1
+# The admin of everything, as the services see the one making a change.
+ADMIN = Person(
+    id=ADMIN_ID,
+    full_name="Алексей",
+    branch_id=None,
+    secretary_of=frozenset(),
+    curator_of=frozenset(),
+    is_admin=True,
+    admin_regions=frozenset(),
+    consent_given=True,
+    timezone="Europe/Moscow",
+)
 MARK = "📌"
 
 
@@ -35,7 +48,7 @@ async def make_duty(
     rule = schedule.parse(schedule.Kind(kind), typed, now, "Europe/Moscow")
     async with database.transaction() as session:
         return await records.create_duty(
-            session, now, ADMIN_ID, target or records.Target("secretary"), rule, text
+            session, now, ADMIN, target or records.Target("secretary"), rule, text
         )
 
 
@@ -68,3 +81,15 @@ async def reminded(database: Database, *people: int) -> dict[int, int]:
 def occurrence_of(message: OutboxMessage) -> int:
     """The occurrence id in the reminder's «✅ Сделано» button."""
     return int(buttons(message)[0].rsplit(":", 1)[1])
+
+
+async def deliver(bot, database: Database, clock) -> None:
+    """Send what the outbox holds through the bot (the recording session), so the people
+    see their reminders in the chat and press the buttons under them."""
+    from bot.delivery import OutboxSender
+    from bot.services.outbox import QuietHours
+
+    sender = OutboxSender(bot, database, clock, quiet_hours=QuietHours.never())
+    for _ in range(5):
+        await sender.send_due()
+        clock.advance(seconds=1)

@@ -62,7 +62,7 @@ async def test_the_admin_sees_completion_pauses_exports_and_deletes(
     assert "Не отметились — 2 человека: Семён, Софья" in card
     await admin.click("Пауза")
     assert "⏸ На паузе" in admin.last_text
-    assert "Возобновить" in admin.buttons()[0]
+    assert "Возобновить" in admin.buttons()[1]
     await admin.click("Скачать .xlsx")
     [document] = recording.sent(SendDocument)
     assert document.document.filename == "zadacha_1.xlsx"
@@ -88,10 +88,12 @@ async def test_the_admin_creates_a_duty_step_by_step(database, world, clock, mak
     await admin.click("Новая задача")
     assert "Кому напоминать?" in admin.last_text
     await admin.click("Секретарям")
-    await admin.click("Одному отделению")
-    await admin.send("99-99")
-    assert admin.last_text.startswith("⚠️ Такого отделения нет.")
-    await admin.send("7")
+    await admin.click("Первичное отделение")
+    await admin.send("7")  # the picker wants a button
+    assert admin.last_text.startswith("⚠️ Выберите вариант кнопкой")
+    await admin.click("Новосибирская область")
+    await admin.click("Новосибирское местное отделение")
+    await admin.click("№7")
     await admin.click("Каждый месяц")
     await admin.send("31-го в 10:00")
     assert admin.last_text.startswith("⚠️ Не во всех месяцах есть 29-е")
@@ -99,7 +101,7 @@ async def test_the_admin_creates_a_duty_step_by_step(database, world, clock, mak
     assert "Напишите текст напоминания" in admin.last_text
     await admin.send("Сдайте протокол собрания")
     summary = admin.last_text
-    assert "Кому: секретарям отделения 7" in summary
+    assert "Кому: секретарям · Первичное отделение № 7, Заельцовский округ" in summary
     assert "Когда: каждый месяц, в последний день, в 18:00" in summary
     await admin.click("Сохранить")
     assert "Задача № 1 сохранена" in admin.last_text

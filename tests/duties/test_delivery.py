@@ -17,6 +17,7 @@ from bot.services.duties import delivery, records, report
 from bot.services.duties.errors import DutyError
 from storage.models import DutyMark
 from tests.duties.helpers import (
+    ADMIN,
     duties_registry,
     make_duty,
     make_runner,
@@ -141,7 +142,7 @@ async def test_done_is_recorded_once_and_counted(database, world, clock, registr
             select(DutyMark.done_at).where(DutyMark.user_id == world.secretary)
         )
         assert done_at == MSK_18  # the first press
-        duty = (await records.list_duties(session))[0]
+        duty = (await records.list_duties(session, ADMIN))[0]
         [occ] = await report.completion(session, duty)
     assert (occ.done, occ.total, occ.label) == (1, 3, "30.11.2026")
     assert [p.name for p in occ.missing] == ["Семён", "Софья"]
@@ -182,17 +183,17 @@ async def test_paused_sends_nothing_and_resumed_goes_on(database, world, clock, 
     duty = await make_duty(database, clock.now(), "weekly", "понедельник в 09:00")
     worker = make_runner(database, registry, clock)
     async with database.transaction() as session:
-        await records.pause_duty(session, duty.id, clock.now())
+        await records.pause_duty(session, duty.id, clock.now(), ADMIN)
     await _at(clock, worker, datetime(2026, 11, 30, 6, 0, tzinfo=UTC))
     assert (await reminded(database, world.secretary))[world.secretary] == 0
     async with database.transaction() as session:
-        await records.resume_duty(session, duty.id, clock.now())
+        await records.resume_duty(session, duty.id, clock.now(), ADMIN)
     await _at(clock, worker, datetime(2026, 12, 7, 6, 0, tzinfo=UTC))
     assert (await reminded(database, world.secretary))[world.secretary] == 1
     # Paused between the fan-out (Kamchatka's Monday) and Moscow's 09:00: nothing either.
     await _at(clock, worker, datetime(2026, 12, 13, 21, 0, tzinfo=UTC))
     async with database.transaction() as session:
-        await records.pause_duty(session, duty.id, clock.now())
+        await records.pause_duty(session, duty.id, clock.now(), ADMIN)
     await _at(clock, worker, datetime(2026, 12, 14, 6, 0, tzinfo=UTC))
     assert (await reminded(database, world.secretary))[world.secretary] == 1
 
@@ -201,8 +202,8 @@ async def test_deleted_sends_nothing_and_is_not_listed(database, world, clock, r
     clock.set(START)
     duty = await make_duty(database, clock.now(), "weekly", "понедельник в 09:00")
     async with database.transaction() as session:
-        await records.delete_duty(session, duty.id, clock.now())
-        assert await records.list_duties(session) == []
+        await records.delete_duty(session, duty.id, clock.now(), ADMIN)
+        assert await records.list_duties(session, ADMIN) == []
     await _at(clock, make_runner(database, registry, clock), datetime(2026, 12, 7, 6, tzinfo=UTC))
     assert (await reminded(database, world.secretary))[world.secretary] == 0
 
@@ -212,7 +213,7 @@ async def test_an_edited_schedule_is_planned_anew(database, world, clock, regist
     duty = await make_duty(database, clock.now(), "weekly", "понедельник в 09:00")
     async with database.transaction() as session:
         await records.edit_duty(
-            session, duty.id, clock.now(), rule="FREQ=WEEKLY;BYDAY=TU;BYHOUR=9;BYMINUTE=0"
+            session, duty.id, clock.now(), by=ADMIN, rule="FREQ=WEEKLY;BYDAY=TU;BYHOUR=9;BYMINUTE=0"
         )
     worker = make_runner(database, registry, clock)
     await _at(clock, worker, datetime(2026, 11, 30, 6, 0, tzinfo=UTC))

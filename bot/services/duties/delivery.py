@@ -53,15 +53,44 @@ def is_live(duty: Duty | None) -> bool:
     return duty is not None and not duty.paused and duty.deleted_at is None
 
 
+def next_occurrence(rule: str, now: datetime) -> datetime | None:
+    """When the rule's next occurrence after `now` is due (in `EARLIEST`); None when it
+    has no more (a one-off that has passed)."""
+    try:
+        return Recurrence(rule, EARLIEST).next_after(now, EARLIEST)
+    except ValueError:
+        return None
+
+
 async def plan_series(session: AsyncSession, duty: Duty, now: datetime) -> datetime | None:
     """Plan the duty's next occurrence after `now`; None when the rule has no more
     (a one-off that has passed). Idempotent."""
-    try:
-        due_at = Recurrence(duty.rule, EARLIEST).next_after(now, EARLIEST)
-    except ValueError:
-        return None
-    await plan(session, OCCURRENCE, duty.id, None, due_at, now=now)
+    due_at = next_occurrence(duty.rule, now)
+    if due_at is not None:
+        await plan(session, OCCURRENCE, duty.id, None, due_at, now=now)
     return due_at
+
+
+async def cancel_unsent(session: AsyncSession, duty_id: int, keep: set[int] | None = None) -> int:
+    """Cancel the duty's reminders planned and not sent yet — those with no mark, so a
+    «Напомнить завтра» (whose person has one) stays — except to the people in `keep`.
+    Returns how many were cancelled."""
+    occurrences = select(cast(DutyOccurrence.id, String)).where(DutyOccurrence.duty_id == duty_id)
+    marked = select(DutyMark.id).where(
+        cast(DutyMark.occurrence_id, String) == DueWork.subject,
+        DutyMark.user_id == DueWork.recipient_id,
+    )
+    statement = update(DueWork).where(
+        DueWork.kind == REMIND,
+        DueWork.subject.in_(occurrences),
+        DueWork.status.in_(("pending", "running")),
+        ~marked.exists(),
+    )
+    if keep:
+        statement = statement.where(DueWork.recipient_id.not_in(sorted(keep)))
+    return await rows_changed(
+        session, statement.values(status="cancelled", claimed_by=None, claimed_until=None)
+    )
 
 
 async def stop_series(session: AsyncSession, duty_id: int) -> int:
@@ -216,10 +245,34 @@ async def _mark(session: AsyncSession, occurrence_id: int, user_id: int) -> Duty
     return mark
 
 
-async def mark_done(session: AsyncSession, occurrence_id: int, user_id: int, now: datetime) -> bool:
-    """«✅ Сделано»: True when recorded now, False when it was already. Error:
-    `not_yours` (no reminder of this occurrence was sent to the person)."""
+async def _duty_of(session: AsyncSession, occurrence_id: int) -> Duty | None:
+    occurrence = await session.get(DutyOccurrence, occurrence_id)
+    return await session.get(Duty, occurrence.duty_id) if occurrence else None
+
+
+async def reminder_text(session: AsyncSession, occurrence_id: int, user_id: int) -> str:
+    """The text of the person's reminder of this occurrence, as it was sent (HTML), for
+    showing it again with its answer under it. Error: `not_yours`."""
     await _mark(session, occurrence_id, user_id)
+    duty = await _duty_of(session, occurrence_id)
+    if duty is None:
+        raise DutyError("not_yours")
+    return reminder_notice(user_id, duty, occurrence_id).text
+
+
+async def done_at(session: AsyncSession, occurrence_id: int, user_id: int) -> datetime | None:
+    """When the person marked the occurrence done (None: not yet). Error: `not_yours`."""
+    return (await _mark(session, occurrence_id, user_id)).done_at
+
+
+async def mark_done(session: AsyncSession, occurrence_id: int, user_id: int, now: datetime) -> bool:
+    """«✅ Сделано»: True when recorded now, False when it was already. Errors:
+    `not_yours` (no reminder of this occurrence was sent to the person), `not_found` (the
+    duty was deleted since: nothing more is recorded for it)."""
+    await _mark(session, occurrence_id, user_id)
+    duty = await _duty_of(session, occurrence_id)
+    if duty is None or duty.deleted_at is not None:
+        raise DutyError("not_found")
     changed = await rows_changed(
         session,
         update(DutyMark)
@@ -242,9 +295,7 @@ async def snooze(
     mark = await _mark(session, occurrence_id, user_id)
     if mark.done_at is not None:
         raise DutyError("already_done")
-    occurrence = await session.get(DutyOccurrence, occurrence_id)
-    duty = await session.get(Duty, occurrence.duty_id) if occurrence else None
-    if not is_live(duty):
+    if not is_live(await _duty_of(session, occurrence_id)):
         raise DutyError("duty_stopped")
     when = as_utc(now).replace(second=0, microsecond=0) + SNOOZE
     await plan(session, REMIND, occurrence_id, user_id, when, now=now)

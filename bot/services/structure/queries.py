@@ -82,8 +82,17 @@ def _branch_info(branch: Branch, local_name: str, region: Region) -> BranchInfo:
     )
 
 
-async def list_regions(session: AsyncSession, page: int = 1, per_page: int = 8) -> Page[RegionItem]:
-    rows = await session.scalars(select(Region))
+async def list_regions(
+    session: AsyncSession,
+    page: int = 1,
+    per_page: int = 8,
+    only: frozenset[int] | None = None,
+) -> Page[RegionItem]:
+    """All regions, or those in `only` (a region's admin sees just theirs)."""
+    statement = select(Region)
+    if only is not None:
+        statement = statement.where(Region.id.in_(sorted(only)))
+    rows = await session.scalars(statement)
     items = sorted(
         (RegionItem(r.id, r.code, r.name, r.timezone) for r in rows),
         key=lambda r: (name_key(r.name), r.id),
