@@ -34,8 +34,10 @@ async def walk(w) -> None:
     await w.say(CURATOR, "в полседьмого")  # not a time: asked again
     await w.say(CURATOR, "18:30")
 
+    planned = w.query("SELECT due_at, status FROM due_work WHERE kind = 'digest.weekly'")
+    print(f"\n(digests planned, UTC: {planned})")
     print("\n— Friday 11 December, 18:30 in Krasnodar —")
-    await w.restart("2026-12-11T18:29:45+03:00", quiet=20)
+    await w.restart("2026-12-11T18:29:45+03:00", quiet=60)
     print("\n— Monday 14 December, 09:00: the old day, nothing is due —")
     await w.restart("2026-12-14T08:59:45+03:00", quiet=20)
     await w.say(CURATOR, "/settings")
