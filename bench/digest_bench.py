@@ -15,7 +15,11 @@ runner: prepare and commit; median, p95), the `/help` latencies, and in a second
 run under tracemalloc (which slows it) the peak of Python allocations in the bot process,
 with the peak resident set of the child.
 
-Standalone: `python -m bench.digest_bench --curators 1000 --mandates 100000`.
+Standalone: `python -m bench.digest_bench --curators 1000 --mandates 100000`; with
+`--split N`, where one digest's time goes instead: for the first N curators (after one
+more, which pays for imports and fonts) each part run serially in this process (no pool,
+no runner) and its CPU time (`time.process_time`) taken — the figures read, the message,
+the chart, the workbook — medians; `--save-chart PATH` keeps the first curator's PNG to look at.
 """
 
 from __future__ import annotations
@@ -302,14 +306,73 @@ async def run(
     return await bench_digests(curators, mandates, registrations, practices, traced)
 
 
+async def split(
+    curators: int, mandates: int, registrations: int, practices: int, measured: int,
+    save: Path | None = None,
+) -> str:  # fmt: skip
+    """One digest's parts, each timed alone in this process: CPU and wall, medians."""
+    from bot.services.digest.chart import chart_data, render_chart
+    from bot.services.digest.figures import build_digest, curated_branches
+    from bot.services.digest.text import render_message
+    from bot.services.digest.workbook import render_workbook, workbook_rows
+
+    now = SystemClock().now()
+    parts: dict[str, tuple[list[float], list[float]]] = {
+        name: ([], []) for name in ("figures", "message", "chart", "workbook")
+    }
+    sizes: list[int] = []
+    first: bytes | None = None
+    with tempfile.TemporaryDirectory(prefix="pervichka-bench-") as folder:
+        database = await migrated_database(bench_settings(Path(folder)))
+        try:
+            await seed(database, curators, mandates, registrations, practices, now)
+            for n in range(min(curators, measured + 1)):
+                user_id = CURATORS_FROM + n
+                marks = [(time.perf_counter(), time.process_time())]
+                async with database.reading() as session:
+                    branch_ids = await curated_branches(session, user_id)
+                    zone = await weekly.curator_zone(session, user_id)
+                    digest = await build_digest(session, user_id, branch_ids, now, zone)
+                marks.append((time.perf_counter(), time.process_time()))
+                render_message(digest, escalate_days=2)
+                marks.append((time.perf_counter(), time.process_time()))
+                png = render_chart(chart_data(digest))
+                marks.append((time.perf_counter(), time.process_time()))
+                render_workbook(*workbook_rows(digest))
+                marks.append((time.perf_counter(), time.process_time()))
+                sizes.append(len(png))
+                if n == 0:
+                    first = png
+                    continue  # the first pays for imports and fonts
+                for (wall, cpu), a, b in zip(parts.values(), marks, marks[1:], strict=False):
+                    wall.append(b[0] - a[0])
+                    cpu.append(b[1] - a[1])
+        finally:
+            await database.dispose()
+    lines = [f"{name:9} CPU {statistics.median(cpu) * 1000:6.1f} ms, "
+             f"wall {statistics.median(wall) * 1000:6.1f} ms"
+             for name, (wall, cpu) in parts.items()]  # fmt: skip
+    lines.append(f"PNG median {statistics.median(sizes) / 1024:.0f} KiB")
+    return "\n".join(lines), first
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.digest_bench")
     parser.add_argument("--curators", type=int, default=1000)
     parser.add_argument("--mandates", type=int, default=100_000)
     parser.add_argument("--registrations", type=int, default=10_000)
     parser.add_argument("--practices", type=int, default=5000)
+    parser.add_argument("--split", type=int, metavar="N", help="N digests' parts, serially")
+    parser.add_argument("--save-chart", type=Path, help="with --split: the first PNG")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
+    if args.split:
+        sizes = (args.curators, args.mandates, args.registrations, args.practices)
+        report, chart = asyncio.run(split(*sizes, args.split))
+        print(report, flush=True)
+        if args.save_chart is not None and chart is not None:
+            args.save_chart.write_bytes(chart)
+        return
     results = asyncio.run(run(args.curators, args.mandates, args.registrations, args.practices))
     print(format_table(results), flush=True)
 
