@@ -5,6 +5,10 @@ process would hold the GIL from the people it answers; 1,000 digests on a Monday
 are minutes of it. The export's one child (`mandates.workbook.off_process`) is for rare
 big files; the digests get a pool of their own, as wide as the machine, started at the
 first digest and kept. If the pool cannot be used, the work runs in a thread instead.
+
+Each child, as it starts (`_warm`, the pool's initializer), imports matplotlib and
+openpyxl and makes its one chart figure (`chart.warm`: fonts loaded, the fixed parts
+drawn), so no digest pays for that.
 """
 
 from __future__ import annotations
@@ -27,9 +31,17 @@ def _the_pool() -> ProcessPoolExecutor:
     with _lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(
-                max_workers=os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=os.cpu_count() or 1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_warm,
             )
         return _pool
+
+
+def _warm() -> None:
+    from bot.services.digest import chart, workbook  # noqa: F401  (imported: warm)
+
+    chart.warm()
 
 
 def _drop(broken: ProcessPoolExecutor | None = None) -> None:
