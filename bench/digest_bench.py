@@ -11,27 +11,37 @@ the dispatcher's own registry (`bot/app.py`) runs them tick after tick — each 
 in a read session, its chart and workbook made in the child process, its three notices
 queued in the job's transaction — while `/help` is sent every `HELP_EVERY` seconds, each
 answered before the next. Reported: the total time, the time per digest (one job of the
-runner: prepare and commit; median, p95), the `/help` latencies, and in a second, smaller
+runner: prepare and commit; median, p95, and the median of each half), the CPU per
+digest of the bot's process and of the drawing children (`/proc`: on a shared machine
+the wall times say little), the `/help` latencies, and in a second, smaller
 run under tracemalloc (which slows it) the peak of Python allocations in the bot process,
 with the peak resident set of the child.
 
-Standalone: `python -m bench.digest_bench --curators 1000 --mandates 100000`.
+Standalone: `python -m bench.digest_bench --curators 1000 --mandates 100000`; with
+`--split N`, where one digest's time goes instead: for the first N curators (after one
+more, which pays for imports and fonts) each part run serially in this process (no pool,
+no runner) and its CPU time (`time.process_time`) taken — the figures read, the message,
+the chart, the workbook — medians; `--save-chart PATH` keeps the first curator's PNG to look at.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import logging
+import os
 import random
 import statistics
 import tempfile
 import time
 import tracemalloc
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench import Result, bench_settings, format_table, migrated_database
 from bench.dispatcher_bench import _Updates
@@ -39,6 +49,7 @@ from bot.app import DUE_WORK_CONCURRENCY, build_bot, build_dispatcher
 from bot.clock import SystemClock
 from bot.services.digest import weekly
 from bot.services.due_work import DueJob, DueWorkRunner, plan_many
+from bot.services.due_work.registry import Kind
 from storage.db import Database
 from storage.models import (
     Branch,
@@ -175,15 +186,71 @@ async def seed(
 
 
 class TimedRunner(DueWorkRunner):
+    """The real runner; each job's time is taken, and its two halves: `prepare` (read the
+    figures, draw in the pool) and the transaction (mark done, queue the notices)."""
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.times: list[float] = []
+        self.preparing: list[float] = []
+        self.committing: list[float] = []
+        real = self.registry.get
+
+        def timed(kind: str) -> Kind | None:
+            found = real(kind)
+            if found is None or found.prepare is None:
+                return found
+            prepare, handler = found.prepare, found.handler
+
+            async def timed_prepare(database: Database, job: DueJob, now: datetime) -> object:
+                before = time.perf_counter()
+                try:
+                    return await prepare(database, job, now)
+                finally:
+                    self.preparing.append(time.perf_counter() - before)
+
+            async def timed_handler(session: AsyncSession, job: DueJob, now: datetime) -> None:
+                before = time.perf_counter()
+                try:
+                    await handler(session, job, now)
+                finally:
+                    self.committing.append(time.perf_counter() - before)
+
+            return replace(found, prepare=timed_prepare, handler=timed_handler)
+
+        self.registry = copy.copy(self.registry)
+        self.registry.get = timed  # type: ignore[method-assign]
 
     async def execute(self, job: DueJob) -> str:
         before = time.perf_counter()
         outcome = await super().execute(job)
         self.times.append(time.perf_counter() - before)
         return outcome
+
+    def clear(self) -> None:
+        self.times.clear()
+        self.preparing.clear()
+        self.committing.clear()
+
+
+def _cpu_of(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes have used so far (Linux: /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def _children() -> list[int]:
+    from bot.services.digest import drawing
+
+    pool = drawing._the_pool()
+    return list(getattr(pool, "_processes", None) or {})
 
 
 async def _plan(database: Database, curators: range, due: datetime) -> None:
@@ -217,8 +284,9 @@ async def bench_digests(
             # Warm up the child process (its imports take a second) on one digest.
             await _plan(database, range(1), now - timedelta(minutes=1))
             await runner.run_due()
-            runner.times.clear()
+            runner.clear()
             await _plan(database, range(1, curators), now - timedelta(minutes=1))
+            children = _children()
 
             latencies: list[float] = []
             done = asyncio.Event()
@@ -232,6 +300,7 @@ async def bench_digests(
 
             talking = asyncio.create_task(talk())
             started = time.perf_counter()
+            cpu = time.process_time(), _cpu_of(children)
             built = 0
             while built < curators - 1:
                 ran = await runner.run_due()
@@ -239,6 +308,8 @@ async def bench_digests(
                     break
                 built += ran
             total = time.perf_counter() - started
+            cpu = time.process_time() - cpu[0], _cpu_of(children) - cpu[1]
+            load = os.getloadavg()[0]
             done.set()
             await talking
             async with database.reading() as session:
@@ -247,6 +318,7 @@ async def bench_digests(
                                                OutboxMessage.chat_id < SECRETARIES_FROM)
                 )  # fmt: skip
             times = runner.times[:]
+            preparing, committing = runner.preparing[:], runner.committing[:]
             # Memory: a second, smaller run under tracemalloc (another due time, new jobs).
             await _plan(database, range(traced), now - timedelta(seconds=30))
             tracemalloc.start()
@@ -268,7 +340,13 @@ async def bench_digests(
             len(times),
             total,
             f"per digest median {statistics.median(times) * 1000:.0f} ms, "
-            f"p95 {cuts[94] * 1000:.0f} ms, max {max(times) * 1000:.0f} ms; {queued:,} notices "
+            f"p95 {cuts[94] * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
+            f"({DUE_WORK_CONCURRENCY} at once; of it prepare "
+            f"{statistics.median(preparing) * 1000:.0f} ms, the transaction "
+            f"{statistics.median(committing) * 1000:.0f} ms); CPU per digest: the bot "
+            f"{cpu[0] / len(times) * 1000:.0f} ms, the {len(children)} children "
+            f"{cpu[1] / len(times) * 1000:.0f} ms; load average at the end {load:.1f}; "
+            f"{queued:,} notices "
             f"queued; {registrations:,} registrations, {practices:,} practices; seeded in "
             f"{seeded:.0f} s; peak Python memory in the bot over {traced} digests "
             f"{peak / 1e6:.1f} MB, the child's peak RSS {child / 1024:.0f} MB",
@@ -302,14 +380,73 @@ async def run(
     return await bench_digests(curators, mandates, registrations, practices, traced)
 
 
+async def split(
+    curators: int, mandates: int, registrations: int, practices: int, measured: int,
+    save: Path | None = None,
+) -> str:  # fmt: skip
+    """One digest's parts, each timed alone in this process: CPU and wall, medians."""
+    from bot.services.digest.chart import chart_data, render_chart
+    from bot.services.digest.figures import build_digest, curated_branches
+    from bot.services.digest.text import render_message
+    from bot.services.digest.workbook import render_workbook, workbook_rows
+
+    now = SystemClock().now()
+    parts: dict[str, tuple[list[float], list[float]]] = {
+        name: ([], []) for name in ("figures", "message", "chart", "workbook")
+    }
+    sizes: list[int] = []
+    first: bytes | None = None
+    with tempfile.TemporaryDirectory(prefix="pervichka-bench-") as folder:
+        database = await migrated_database(bench_settings(Path(folder)))
+        try:
+            await seed(database, curators, mandates, registrations, practices, now)
+            for n in range(min(curators, measured + 1)):
+                user_id = CURATORS_FROM + n
+                marks = [(time.perf_counter(), time.process_time())]
+                async with database.reading() as session:
+                    branch_ids = await curated_branches(session, user_id)
+                    zone = await weekly.curator_zone(session, user_id)
+                    digest = await build_digest(session, user_id, branch_ids, now, zone)
+                marks.append((time.perf_counter(), time.process_time()))
+                render_message(digest, escalate_days=2)
+                marks.append((time.perf_counter(), time.process_time()))
+                png = render_chart(chart_data(digest))
+                marks.append((time.perf_counter(), time.process_time()))
+                render_workbook(*workbook_rows(digest))
+                marks.append((time.perf_counter(), time.process_time()))
+                sizes.append(len(png))
+                if n == 0:
+                    first = png
+                    continue  # the first pays for imports and fonts
+                for (wall, cpu), a, b in zip(parts.values(), marks, marks[1:], strict=False):
+                    wall.append(b[0] - a[0])
+                    cpu.append(b[1] - a[1])
+        finally:
+            await database.dispose()
+    lines = [f"{name:9} CPU {statistics.median(cpu) * 1000:6.1f} ms, "
+             f"wall {statistics.median(wall) * 1000:6.1f} ms"
+             for name, (wall, cpu) in parts.items()]  # fmt: skip
+    lines.append(f"PNG median {statistics.median(sizes) / 1024:.0f} KiB")
+    return "\n".join(lines), first
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.digest_bench")
     parser.add_argument("--curators", type=int, default=1000)
     parser.add_argument("--mandates", type=int, default=100_000)
     parser.add_argument("--registrations", type=int, default=10_000)
     parser.add_argument("--practices", type=int, default=5000)
+    parser.add_argument("--split", type=int, metavar="N", help="N digests' parts, serially")
+    parser.add_argument("--save-chart", type=Path, help="with --split: the first PNG")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
+    if args.split:
+        sizes = (args.curators, args.mandates, args.registrations, args.practices)
+        report, chart = asyncio.run(split(*sizes, args.split))
+        print(report, flush=True)
+        if args.save_chart is not None and chart is not None:
+            args.save_chart.write_bytes(chart)
+        return
     results = asyncio.run(run(args.curators, args.mandates, args.registrations, args.practices))
     print(format_table(results), flush=True)
 

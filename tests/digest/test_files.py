@@ -1,5 +1,5 @@
-"""The chart and the workbook are made and opened, with the figures checked; 40 branches
-still fit one message."""
+"""The chart and the workbook are made and opened, with the figures checked (and the reused
+figure leaves nothing of one chart in the next); 40 branches still fit one message."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 from openpyxl import load_workbook
 from PIL import Image
 
-from bot.services.digest.chart import chart_data, render_chart
+from bot.services.digest.chart import Chart, ChartData, chart_data, render_chart
 from bot.services.digest.figures import build_digest
 from bot.services.digest.text import render_message
 from bot.services.digest.weekly import render_files
@@ -89,3 +89,37 @@ async def test_a_curator_of_40_branches_gets_totals_and_exceptions_under_4096(da
     book = load_workbook(io.BytesIO(files.workbook))
     assert book["Отделения"].max_row == 42  # the header, 40 branches, the total
     assert book["Просроченные"].max_row == 201
+
+
+def test_the_reused_figure_draws_each_chart_as_a_fresh_one_would():
+    """One figure per process draws every digest's chart: the second of two digests in a row
+    is the very PNG a new figure makes of it — no bar, label or line left from the first."""
+    busy = ChartData(
+        branches=[(f"{n:02}", {"new": n + 1, "resolved": 2, "rejected": 1}) for n in range(10)]
+        + [("остальные (5)", {"accepted": 40})],
+        weeks=[f"{day:02}.10" for day in range(1, 9)],
+        received=[90, 80, 70, 60, 50, 40, 30, 120],
+        answered=[5] * 8,
+        resolved=[1] * 8,
+    )
+    quiet = ChartData(
+        branches=[("7", {"clarification": 1})],
+        weeks=[f"{day:02}.11" for day in range(1, 9)],
+        received=[0, 0, 1, 0, 0, 0, 0, 1],
+        answered=[0] * 8,
+        resolved=[0] * 8,
+    )
+    empty = ChartData(branches=[], weeks=quiet.weeks, received=[0] * 8, answered=[0] * 8,
+                      resolved=[0] * 8)  # fmt: skip
+    reused = Chart()
+    pictures = [reused.render(busy), reused.render(quiet), reused.render(empty),
+                reused.render(busy)]  # fmt: skip
+    assert pictures[1] == Chart().render(quiet)
+    assert pictures[2] == Chart().render(empty)
+    assert pictures[3] == pictures[0]
+    assert len(set(pictures[:3])) == 3
+    for picture in pictures:
+        image = Image.open(io.BytesIO(picture))
+        image.load()  # every row decodes
+        assert (image.format, image.size) == ("PNG", (800, 960))
+        assert image.getextrema()[3] == (255, 255)  # opaque everywhere

@@ -34,7 +34,6 @@ plans no next one; `plan_missing_series` starts the series again on the next tic
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import partial
@@ -43,8 +42,8 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import preferences
-from bot.services.digest.chart import chart_data, render_chart
-from bot.services.digest.drawing import drawn
+from bot.services.digest.chart import chart_data
+from bot.services.digest.drawing import chart_and_workbook, drawn
 from bot.services.digest.figures import (
     ESCALATE_DAYS,
     Digest,
@@ -53,7 +52,7 @@ from bot.services.digest.figures import (
     curated_branches,
 )
 from bot.services.digest.text import filename_date, period_dates, render_message
-from bot.services.digest.workbook import render_workbook, workbook_rows
+from bot.services.digest.workbook import workbook_rows
 from bot.services.due_work import DueJob, DueWorkRegistry, Recurrence, cancel, plan
 from bot.services.outbox import Button, Notice, Upload, enqueue
 from bot.services.people import Person, Role, timezones_of
@@ -149,10 +148,7 @@ async def render_files(
     (`build_digest`) and leave the session."""
     text, buttons = render_message(digest, escalate_days=escalate_days, admin=admin)
     sheets, rows = workbook_rows(digest)
-    chart, book = await asyncio.gather(
-        drawn(render_chart, chart_data(digest)),
-        drawn(render_workbook, sheets, rows),
-    )
+    chart, book = await drawn(chart_and_workbook, chart_data(digest), sheets, rows)
     date_from, date_to = period_dates(digest)
     day = filename_date(digest.now, digest.timezone)
     return DigestFiles(
