@@ -52,3 +52,15 @@ def plural_form(n: int, forms: str) -> str:
 def plural(n: int, key: str) -> str:
     """ "5 наказов" for key "plural.mandate"."""
     return f"{n} {plural_form(n, t(key))}"
+
+
+def shorten(text: str, limit: int) -> str:
+    """One line of at most `limit` characters, cut with «…» after a whole word where it is
+    longer (mid-word only when the first word alone is too long)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:—-") + "…"

@@ -14,7 +14,7 @@ from bot.services.duties.schedule import describe
 from bot.services.errors import NotFound
 from bot.services.people import Person
 from bot.services.structure import queries
-from bot.texts import plural, t
+from bot.texts import plural, shorten, t
 from handlers.callbacks import DutyAdminCb, DutyNewCb
 from storage.models import Duty
 
@@ -72,7 +72,7 @@ async def list_screen(session: AsyncSession, person: Person) -> tuple[str, Inlin
         line = t(
             "duties.list.line",
             id=duty.id,
-            text=html.escape(duty.text[:60]),
+            text=html.escape(shorten(duty.text, 60)),
             when=describe(duty.rule),
             whom=await whom(session, records.target_of(duty)),
             state=state,

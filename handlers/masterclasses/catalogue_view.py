@@ -17,7 +17,7 @@ from bot.services.masterclasses import notices
 from bot.services.masterclasses.queries import MasterclassCard, MasterclassSummary
 from bot.services.masterclasses.records import REGISTERED, WAITING
 from bot.services.paging import Page
-from bot.texts import t
+from bot.texts import shorten, t
 from handlers.callbacks import MasterclassCb, MasterclassListCb, OrganiserCb
 from handlers.paging import add_pager
 
@@ -30,8 +30,7 @@ def _s(key: str, **params: object) -> str:
 
 
 def short(text: str, limit: int = BUTTON_TITLE_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return shorten(text, limit)
 
 
 def where(item: MasterclassSummary) -> str:

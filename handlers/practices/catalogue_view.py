@@ -18,7 +18,7 @@ from bot.services.paging import Page
 from bot.services.practices.queries import FollowupLine, PracticeCard, PracticeSummary
 from bot.services.practices.rules import category_name
 from bot.services.practices.search import SearchPage
-from bot.texts import t
+from bot.texts import shorten, t
 from handlers.callbacks import PracticeCb, PracticeListCb, PracticeMenuCb, ShareCb
 from handlers.paging import add_pager
 
@@ -34,8 +34,7 @@ def _s(key: str, **params: object) -> str:
 
 
 def short(text: str, limit: int = BUTTON_TITLE_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return shorten(text, limit)
 
 
 def origin(number: str, name: str, region: str) -> str:

@@ -45,15 +45,14 @@ async def walk(w) -> None:
     await w.press(ADMIN, "Сохранить")
 
     print("\n— Friday 11 December, 10:00 in Novosibirsk —")
-    await w.restart("2026-12-11T09:59:45+07:00", quiet=15)
+    await w.restart("2026-12-11T09:59:50+07:00", quiet=30)
     await w.press(NSK_SECRETARY, "Сделано")
     print("\n— 10:00 in Krasnodar —")
-    await w.restart("2026-12-11T09:59:45+03:00", quiet=15)
+    await w.restart("2026-12-11T09:59:50+03:00", quiet=30)
     await w.press(SECRETARY, "Напомнить завтра")
     print("\n— Saturday 12 December, 10:00 in Krasnodar —")
-    await w.restart("2026-12-12T09:59:45+03:00", quiet=15)
+    await w.restart("2026-12-12T09:59:50+03:00", quiet=30)
     await w.press(SECRETARY, "Сделано")
-    await w.press(SECRETARY, "Сделано")  # the old copy of yesterday, pressed again
 
     await w.say(ADMIN, "/duties")
     await w.press(ADMIN, "Открыть № 1")

@@ -119,3 +119,14 @@ async def test_a_forged_or_stale_step_is_refused(database, world, clock, make_cl
     assert _answers(recording)[-1] == "Этот шаг уже пройден. Начните заново: /duties."
     await make_client(world.secretary).click_data("dtn:new:")
     assert _answers(recording)[-1] == DENIED
+
+
+async def test_a_long_text_is_cut_at_a_word_in_the_list(database, world, clock, make_client):
+    clock.set(START)
+    long = "Пришлите в чат отделения фото с дежурства в общественной приёмной за эту неделю"
+    await make_duty(database, clock.now(), "weekly", "пятница в 10:00", text=long)
+    admin = make_client(world.admin)
+    await admin.send("/duties")
+    assert "Пришлите в чат отделения фото с дежурства в общественной…" in admin.last_text
+    await admin.click("Открыть № 1")
+    assert long in admin.last_text  # the card has it whole
