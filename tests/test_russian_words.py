@@ -29,4 +29,3 @@ def test_different_words_keep_different_stems():
 def test_words_are_lower_case_with_numbers_kept_and_yo_read_as_ye():
     assert words("Ещё 2 ФОНАРЯ у дома №15!") == ["еще", "2", "фонаря", "у", "дома", "15"]
     assert stem("15") == "15"
-
