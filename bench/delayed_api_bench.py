@@ -119,11 +119,12 @@ async def bench_bot(
         people = people[:active]
         statements = count_statements(database)
         try:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             await asyncio.gather(
                 *(_member_script(m, 1, n < submitters, log, rng) for n, m in enumerate(people))
             )
             seconds = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
         finally:
             await dp.emit_shutdown(bot=bot, dispatcher=dp, **dp.workflow_data)
         async with database.reading() as session:
@@ -137,6 +138,7 @@ async def bench_bot(
         f"{members:,} members, {active:,} pressing, {submitters} submitting: "
         f"{saved}/{submitters} saved, {log.broken} broken, {recorder.errors()} errors",
         f"{statements[0] / len(latencies):.1f} SQL/update",
+        f"{cpu / len(latencies) * 1000:.1f} ms CPU/update",
         p95(latencies),
     ]
     name = f"bot, {delay * 1000:.0f} ms API, {IN_FLIGHT} in flight"

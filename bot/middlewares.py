@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.services.people import person_if_current, person_on_contact
+from bot.services.people import Stale, person_if_current, person_on_contact, refresh_contact
 from bot.texts import t
 from storage.db import AlreadyApplied, Database, defer_until_settled, settle_current
 from storage.handled_updates import first_time, was_handled
@@ -165,6 +165,13 @@ class PersonMiddleware(BaseMiddleware):
             consent_version=version,
             default_timezone=zone,
         )
+        if isinstance(person, Stale):  # a new name: one UPDATE, the rest as just read
+            await settle_current()  # the read snapshot ends: later reads see the row
+            async with self.database.transaction() as session:
+                if await refresh_contact(session, tg_user.id, person.full_name, person.username):
+                    person = person.person
+                else:  # the row went meanwhile
+                    person = None
         if person is None:
             await settle_current()  # the read snapshot ends: later reads see the row
             async with self.database.transaction() as session:

@@ -41,6 +41,24 @@ def after_commit(session: AsyncSession) -> list[AfterCommit]:
     return hooks
 
 
+PendingWrite = Callable[[AsyncSession], Awaitable[None]]
+
+
+def write_before_commit(session: AsyncSession, name: str, write: PendingWrite) -> None:
+    """Have `write(session)` send what it keeps in memory (the FSM rows) just before the
+    session's transaction commits, in it, once however often it is asked for under `name`:
+    so a step's state and data are one statement, and commit with the rest of the step."""
+    pending: dict[str, PendingWrite] = session.info.setdefault("pending_writes", {})
+    pending.setdefault(name, write)
+
+
+async def run_pending_writes(session: AsyncSession) -> None:
+    pending: dict[str, PendingWrite] = session.info.get("pending_writes", {})
+    while pending:
+        name = next(iter(pending))
+        await pending.pop(name)(session)
+
+
 def mark_written(session: AsyncSession) -> None:
     """The session's transaction changes something outside the database (the FSM state in
     Redis, written after the commit): it records the update's id like a write would."""
@@ -117,11 +135,19 @@ class UpdateWork:
         """Commit (or end) what is open, so that no connection is held during a call."""
         if self.closed:
             return
-        if changed := (self.read.new or self.read.dirty or self.read.deleted):
+        if changed := (
+            self.read.new
+            or self.read.dirty
+            or self.read.deleted
+            or list(self.read.info.get("pending_writes", ()))
+        ):
             raise WriteOnReadSession(f"a write on the read session: {list(changed)!r}")
         write = self.write
         if write is not None and (
-            write.in_transaction() or write.info.get("wrote") or write.info.get("after_commit")
+            write.in_transaction()
+            or write.info.get("wrote")
+            or write.info.get("after_commit")
+            or write.info.get("pending_writes")
         ):  # a write outside the database (Redis FSM state) counts too: its id is recorded
             await self._commit_write(write)
         if self.read.in_transaction():
@@ -130,6 +156,7 @@ class UpdateWork:
             await self.deferred.pop(0)()
 
     async def _commit_write(self, session: AsyncSession) -> None:
+        await run_pending_writes(session)
         await session.flush()
         if session.info.get("wrote"):
             if not self.recorded and self.first_write is not None:
@@ -232,6 +259,7 @@ class Database:
         async with self.sessions() as session, session.begin():
             session.info["database"] = self
             yield session
+            await run_pending_writes(session)
         await run_after_commit(session)
 
     @asynccontextmanager
@@ -250,6 +278,7 @@ class Database:
         try:
             async with session.begin():
                 yield session
+                await run_pending_writes(session)
         finally:
             _current.reset(token)
             work.closed = True

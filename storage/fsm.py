@@ -9,9 +9,10 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import Database
+from storage.db import Database, write_before_commit
 from storage.models import FsmRecord
 
 
@@ -40,7 +41,7 @@ class DatabaseStorage(BaseStorage):
 
     async def get_state(self, key: StorageKey) -> str | None:
         record = await self._read(key)
-        return record.state if record else None
+        return record[0] if record else None
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         # A round trip through JSON now, so data that a real store could not keep fails
@@ -49,60 +50,104 @@ class DatabaseStorage(BaseStorage):
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         record = await self._read(key)
-        return dict(record.data) if record else {}
+        return dict(record[1]) if record else {}
 
     async def close(self) -> None:
         """The database belongs to the application, which closes it."""
 
-    async def _read(self, key: StorageKey) -> FsmRecord | None:
+    async def _read(self, key: StorageKey) -> _Record | None:
         async with self.database.current_or_new() as session:
             return await self._load(session, record_key(key))
 
-    async def _load(self, session: AsyncSession, key: str) -> FsmRecord | None:
+    async def _load(self, session: AsyncSession, key: str) -> _Record | None:
         """The row as this session knows it; the write session of an update takes it over
         from the update's read session (routing read it) instead of reading it again —
         the person's updates take turns, so it cannot have changed meanwhile."""
-        cache = _records(session)
+        cache = _Cache.of(session)
         work = self.database.current_work()
-        if key not in cache and work is not None and session is work.write:
-            read_cache = _records(work.read)
-            if key in read_cache:
-                record = read_cache[key]
-                cache[key] = None if record is None else await session.merge(record, load=False)
-        return await _load(session, key)
+        if key not in cache.records and work is not None and session is work.write:
+            read = _Cache.of(work.read)
+            if key in read.records:
+                cache.records[key] = read.records[key]
+                cache.stored[key] = read.records[key] is not None
+        if key not in cache.records:
+            row = (await session.execute(_SELECT, {"fsm_key": key})).first()
+            cache.records[key] = None if row is None else (row.state, row.data)
+            cache.stored[key] = row is not None
+        return cache.records[key]
 
     async def _write(self, key: StorageKey, **values: Any) -> None:
         async with self.database.current_or_new() as session:
-            record = await self._load(session, record_key(key))
-            state = values.get("state", record.state if record else None)
-            data = values.get("data", record.data if record else {})
-            cache = _records(session)
-            if state is None and not data:
-                if record is not None:
-                    if record in session.new:  # never written: nothing to delete
-                        session.expunge(record)
-                    else:
-                        await session.delete(record)
-                    cache[record.key] = None
-                return
-            if record is None:
-                record = FsmRecord(key=record_key(key))
-                session.add(record)
-                cache[record.key] = record
-            record.state, record.data, record.updated_at = state, data, datetime.now(UTC)
+            name = record_key(key)
+            record = await self._load(session, name)
+            state = values.get("state", record[0] if record else None)
+            data = values.get("data", record[1] if record else {})
+            cache = _Cache.of(session)
+            cache.records[name] = None if state is None and not data else (state, data)
+            cache.changed.add(name)
+            write_before_commit(session, "fsm", _write_changed)
 
 
-def _records(session: AsyncSession) -> dict[str, FsmRecord | None]:
-    """The update's FSM rows as read or written in this session, absent ones included:
-    aiogram asks for the state and the data separately and `clear()` writes both, and
-    each would otherwise be one more statement (the identity map remembers only rows that
-    exist). A new row is inserted once, at the commit, with its final state and data."""
-    cache: dict[str, FsmRecord | None] = session.info.setdefault("fsm_records", {})
-    return cache
+# The state and the data; absent: no row.
+_Record = tuple[str | None, dict[str, Any]]
 
 
-async def _load(session: AsyncSession, key: str) -> FsmRecord | None:
-    cache = _records(session)
-    if key not in cache:
-        cache[key] = await session.get(FsmRecord, key)
-    return cache[key]
+class _Cache:
+    """The update's FSM rows as read or written in this session, absent ones included, as
+    plain values (a mapped object's loading and flushing cost more than the statements):
+    aiogram asks for the state and the data separately and `clear()` writes both, and each
+    would otherwise be one more statement. What changed is written once, just before the
+    transaction commits (`storage.db.write_before_commit`), with its final state and data:
+    a new row is inserted once, a row cleared is deleted, one never written is not."""
+
+    __slots__ = ("changed", "records", "stored")
+
+    def __init__(self) -> None:
+        self.records: dict[str, _Record | None] = {}
+        self.stored: dict[str, bool] = {}  # the row exists in the database, as written so far
+        self.changed: set[str] = set()
+
+    @staticmethod
+    def of(session: AsyncSession) -> _Cache:
+        cache = session.info.get("fsm_records")
+        if cache is None:
+            cache = session.info["fsm_records"] = _Cache()
+        return cache
+
+
+async def _write_changed(session: AsyncSession) -> None:
+    cache = _Cache.of(session)
+    now = datetime.now(UTC)
+    for key in sorted(cache.changed):
+        record, stored = cache.records[key], cache.stored.get(key, False)
+        if record is None:
+            if stored:
+                await session.execute(_DELETE, {"fsm_key": key})
+        elif stored:
+            await session.execute(
+                _UPDATE,
+                {"fsm_key": key, "fsm_state": record[0], "fsm_data": record[1], "fsm_at": now},
+            )
+        else:
+            await session.execute(
+                _INSERT,
+                {"fsm_key": key, "fsm_state": record[0], "fsm_data": record[1], "fsm_at": now},
+            )
+        cache.stored[key] = record is not None
+    cache.changed.clear()
+
+
+# Built once: every update reads its state, and building a statement costs more than running it.
+_columns = FsmRecord.__table__.c
+_KEY, _STATE = (
+    bindparam("fsm_key", type_=_columns.key.type),
+    bindparam("fsm_state", type_=_columns.state.type),
+)
+_DATA = bindparam("fsm_data", type_=_columns.data.type)
+_AT = bindparam("fsm_at", type_=_columns.updated_at.type)
+_SELECT = select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == _KEY)
+_UPDATE = (
+    update(FsmRecord).where(FsmRecord.key == _KEY).values(state=_STATE, data=_DATA, updated_at=_AT)
+)
+_INSERT = insert(FsmRecord).values(key=_KEY, state=_STATE, data=_DATA, updated_at=_AT)
+_DELETE = delete(FsmRecord).where(FsmRecord.key == _KEY)

@@ -48,3 +48,33 @@ async def test_a_flood_from_one_person_is_cut_without_silencing_others(settings,
     assert "Что умеет бот" in neighbour.last_text
     await flooder.click_data("md:open:1")
     assert bot.session.sent(AnswerCallbackQuery)[-1].text == "Слишком часто, подождите секунду."
+
+
+async def test_plain_filters_are_checked_on_the_loop_thread_with_the_same_answers():
+    import threading
+
+    from aiogram import F, Router
+    from aiogram.fsm.state import State
+
+    from bot.app import run_sync_filters_inline
+
+    threads = []
+
+    def plain(message: object) -> bool:
+        threads.append(threading.current_thread())
+        return True
+
+    router = Router()
+    router.message(plain, F.text == "да", State("x", "G"))(lambda message: None)
+    assert run_sync_filters_inline(router) == 3
+    plain_f, magic_f, state_f = router.message.handlers[0].filters or []
+    assert await plain_f.call(object()) is True
+    assert threads == [threading.current_thread()]
+
+    class Text:
+        text = "да"
+
+    assert await magic_f.call(Text()) is True
+    assert await state_f.call(Text(), raw_state="G:x") is True
+    assert await state_f.call(Text(), raw_state=None) is False
+    assert run_sync_filters_inline(router) == 0  # already inline

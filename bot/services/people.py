@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import Row, Select, bindparam, func, select, update
+from sqlalchemy import CursorResult, Row, Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Branch, Consent, Region, RoleAssignment, User
@@ -68,14 +69,26 @@ async def person_on_contact(
     and a returning user's name is kept current and they are reachable again."""
     rows = await _person_rows(session, user_id)
     if not rows:
-        user = User(id=user_id, full_name=full_name, username=username, created_at=now)
-        session.add(user)
+        session.add(User(id=user_id, full_name=full_name, username=username, created_at=now))
         await session.flush()
-        return _person(user, [], admin_ids, consent_version, default_timezone)
-    user = rows[0][0]
+        return _person(
+            _NewUser(user_id, full_name), [], admin_ids, consent_version, default_timezone
+        )
+    user = rows[0]
     if (user.full_name, user.username, user.is_reachable) != (full_name, username, True):
-        user.full_name, user.username, user.is_reachable = full_name, username, True
-    return _person(user, rows, admin_ids, consent_version, default_timezone)
+        await _refresh(session, user_id, full_name, username)
+    person = _person(user, rows, admin_ids, consent_version, default_timezone)
+    return dataclasses.replace(person, full_name=full_name)
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """The person as read, but their row must be written first (`refresh_contact`): a
+    changed name or username, or reachable again. `person` already has the new name."""
+
+    person: Person
+    full_name: str
+    username: str | None
 
 
 async def person_if_current(
@@ -87,16 +100,39 @@ async def person_if_current(
     admin_ids: frozenset[int],
     consent_version: int,
     default_timezone: str,
-) -> Person | None:
-    """The person writing to the bot, read only; None when their row must be written
-    first (`person_on_contact`): a first contact, a changed name, reachable again."""
+) -> Person | Stale | None:
+    """The person writing to the bot, read only; `Stale` when their row must be updated
+    first (a changed name, reachable again), None when it must be made
+    (`person_on_contact`): a first contact."""
     rows = await _person_rows(session, user_id)
     if not rows:
         return None
-    user = rows[0][0]
+    user = rows[0]
+    person = _person(user, rows, admin_ids, consent_version, default_timezone)
     if (user.full_name, user.username, user.is_reachable) != (full_name, username, True):
-        return None
-    return _person(user, rows, admin_ids, consent_version, default_timezone)
+        return Stale(dataclasses.replace(person, full_name=full_name), full_name, username)
+    return person
+
+
+async def refresh_contact(
+    session: AsyncSession, user_id: int, full_name: str, username: str | None
+) -> bool:
+    """Keep a known person's name current and make them reachable again, in one UPDATE
+    (no read: `person_if_current` read them). False if their row is gone meanwhile."""
+    return await _refresh(session, user_id, full_name, username) == 1
+
+
+async def _refresh(
+    session: AsyncSession, user_id: int, full_name: str, username: str | None
+) -> int:
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            _REFRESH,
+            {"user_id": user_id, "full_name": full_name, "username": username},
+        ),
+    )
+    return int(result.rowcount)
 
 
 async def set_reachable(session: AsyncSession, user_id: int, reachable: bool) -> None:
@@ -118,9 +154,16 @@ async def load_person(
     return _person(user, rows, admin_ids, consent_version, default_timezone)
 
 
-# User, role, its branch and region, consent accepted and version, time zone: as the mapped
-# columns type them, though the outer joins can leave all but the user None (checked below).
-_PersonRow = Row[User, str, int | None, int | None, bool, int, str]
+# The user's columns, role, its branch and region, consent accepted and version, time zone:
+# as the mapped columns type them, though the outer joins can leave all but the user's None.
+_PersonRow = Row[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _NewUser:
+    id: int
+    full_name: str
+    branch_id: int | None = None
 
 
 def _person_statement() -> Select[*tuple[Any, ...]]:
@@ -136,10 +179,14 @@ def _person_statement() -> Select[*tuple[Any, ...]]:
     )
     statement = (
         select(
-            User,
+            User.id,
+            User.full_name,
+            User.username,
+            User.branch_id,
+            User.is_reachable,
             RoleAssignment.role,
-            RoleAssignment.branch_id,
-            RoleAssignment.region_id,
+            RoleAssignment.branch_id.label("role_branch_id"),
+            RoleAssignment.region_id.label("role_region_id"),
             Consent.accepted,
             Consent.version,
             Region.timezone,
@@ -154,14 +201,23 @@ async def _person_rows(session: AsyncSession, user_id: int) -> list[_PersonRow]:
     return list((await session.execute(_PERSON, {"user_id": user_id})).all())
 
 
+class _UserFields(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def full_name(self) -> str: ...
+    @property
+    def branch_id(self) -> int | None: ...
+
+
 def _person(
-    user: User,
+    user: _UserFields,
     rows: list[_PersonRow],
     admin_ids: frozenset[int],
     consent_version: int,
     default_timezone: str,
 ) -> Person:
-    assignments = [(row.role, row.branch_id, row.region_id) for row in rows if row.role]
+    assignments = [(row.role, row.role_branch_id, row.role_region_id) for row in rows if row.role]
     secretary_of = {branch for role, branch, _ in assignments if role == Role.SECRETARY and branch}
     curator_of = {branch for role, branch, _ in assignments if role == Role.CURATOR and branch}
     admin_scopes = [region for role, _, region in assignments if role == Role.ADMIN]
@@ -219,6 +275,13 @@ def _in_home_region(statement: _Select) -> _Select:
 # Built once, at import: every update reads its person, and building the statement anew
 # cost more than running it (about a sixth of an update's time with 100 in flight).
 _PERSON = _person_statement()
+# Plain columns, not the ORM object: loading a mapped User (identity map, attribute
+# state) cost more than the query, and the row is only read.
+_REFRESH = (
+    update(User)
+    .where(User.id == bindparam("user_id"))
+    .values(full_name=bindparam("full_name"), username=bindparam("username"), is_reachable=True)
+)
 
 
 async def grant_role(
