@@ -40,7 +40,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench import Result, bench_settings, format_table, migrated_database
@@ -54,6 +54,7 @@ from storage.db import Database
 from storage.models import (
     Branch,
     Consent,
+    DueWork,
     LocalBranch,
     Mandate,
     Masterclass,
@@ -276,6 +277,12 @@ async def bench_digests(
             await seed(database, curators, mandates, registrations, practices, now)
             seeded = time.perf_counter() - seeded
             await dp.emit_startup(bot=chat_bot, dispatcher=dp, **dp.workflow_data)
+            # Startup back-fills an escalation for every unanswered seeded mandate, long
+            # overdue: 100,000 jobs that are not what is measured here.
+            async with database.transaction() as session:
+                await session.execute(
+                    update(DueWork).where(DueWork.kind != weekly.KIND).values(status="cancelled")
+                )
             make = _Updates()
             member = MEMBERS_FROM
             await dp.feed_update(chat_bot, make.message(member, "/help"))  # warm up
