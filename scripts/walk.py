@@ -156,6 +156,23 @@ class Walk:
             print(f"  {self._name(chat_id)}: {n}")
 
 
+async def join(w: Walk, user: int, link: str) -> None:
+    """Someone opens an invite link and gives consent."""
+    await w.say(user, f"/start {link}")
+    await w.press(user, "Даю согласие")
+
+
+async def submit_mandate(w: Walk, user: int, text: str, address: str) -> None:
+    """A member's mandate the shortest way: «Благоустройство», an address, no photo, «Мой»."""
+    await w.say(user, "/mandate")
+    await w.press(user, "Благоустройство")
+    await w.say(user, text)
+    await w.say(user, address)
+    await w.press(user, "Без фото")
+    await w.press(user, "Мой")
+    await w.press(user, "Отправить")
+
+
 async def demo_invites(env: dict[str, str], branch: str, *roles: str) -> dict[str, str]:
     """For a walk's `prepare`: the demo structure, and an invite token per role for the
     branch, made with the CLI as an admin would."""

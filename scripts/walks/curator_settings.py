@@ -2,7 +2,7 @@
 with the bot's clock moved on: the digest comes on Friday at 18:30, and nothing on the
 Monday morning it used to come."""
 
-from walk import demo_invites
+from walk import demo_invites, join, submit_mandate
 
 CURATOR, MEMBER = 9701, 9702
 NAMES = {CURATOR: "Куратор", MEMBER: "Участница"}
@@ -16,17 +16,10 @@ async def prepare(env) -> None:
 
 
 async def walk(w) -> None:
-    await w.say(CURATOR, f"/start {LINKS['curator']}")
-    await w.press(CURATOR, "Даю согласие")
-    await w.say(MEMBER, f"/start {LINKS['member']}")
-    await w.press(MEMBER, "Даю согласие")
-    await w.say(MEMBER, "/mandate")
-    await w.press(MEMBER, "Благоустройство")
-    await w.say(MEMBER, "Во дворе дома 5 по улице Ленина нет освещения, дети ходят в темноте.")
-    await w.say(MEMBER, "ул. Ленина, 5")
-    await w.press(MEMBER, "Без фото")
-    await w.press(MEMBER, "Мой")
-    await w.press(MEMBER, "Отправить")
+    await join(w, CURATOR, LINKS["curator"])
+    await join(w, MEMBER, LINKS["member"])
+    text = "Во дворе дома 5 по улице Ленина нет освещения, дети ходят в темноте."
+    await submit_mandate(w, MEMBER, text, "ул. Ленина, 5")
 
     await w.say(CURATOR, "/settings")
     await w.press(CURATOR, "День и время сводки")

@@ -1,7 +1,7 @@
 """The curator's digest on request: a member submits a mandate, the branch's curator asks
 for `/digest` and gets the message, the chart and the workbook."""
 
-from walk import demo_invites
+from walk import demo_invites, join, submit_mandate
 
 CURATOR, MEMBER = 9501, 9502
 NAMES = {CURATOR: "Куратор", MEMBER: "Участница"}
@@ -13,16 +13,9 @@ async def prepare(env) -> None:
 
 
 async def walk(w) -> None:
-    await w.say(CURATOR, f"/start {LINKS['curator']}")
-    await w.press(CURATOR, "Даю согласие")
-    await w.say(MEMBER, f"/start {LINKS['member']}")
-    await w.press(MEMBER, "Даю согласие")
-    await w.say(MEMBER, "/mandate")
-    await w.press(MEMBER, "Благоустройство")
-    await w.say(MEMBER, "Во дворе дома 5 по улице Ленина нет освещения, дети ходят в темноте.")
-    await w.say(MEMBER, "ул. Ленина, 5")
-    await w.press(MEMBER, "Без фото")
-    await w.press(MEMBER, "Мой")
-    await w.press(MEMBER, "Отправить")
+    await join(w, CURATOR, LINKS["curator"])
+    await join(w, MEMBER, LINKS["member"])
+    text = "Во дворе дома 5 по улице Ленина нет освещения, дети ходят в темноте."
+    await submit_mandate(w, MEMBER, text, "ул. Ленина, 5")
     await w.say(CURATOR, "/digest")
     await w.settle(quiet=40.0, limit=120.0)  # built in the background: the files follow

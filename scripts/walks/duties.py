@@ -3,7 +3,7 @@ with the bot's clock moved on: a weekly reminder for every secretary, at 10:00 i
 Novosibirsk and then in Krasnodar; one marks it done, the other asks to be reminded
 tomorrow and marks it then; the admin sees «2 из 2», changes the time and gets the .xlsx."""
 
-from walk import demo_invites
+from walk import demo_invites, join
 
 ADMIN, SECRETARY, NSK_SECRETARY = 9801, 9802, 9803
 NAMES = {
@@ -30,9 +30,8 @@ async def prepare(env) -> None:
 async def walk(w) -> None:
     await w.say(ADMIN, "/start")
     await w.press(ADMIN, "Даю согласие")
-    for who, links in ((SECRETARY, KRASNODAR), (NSK_SECRETARY, NOVOSIBIRSK)):
-        await w.say(who, f"/start {links['secretary']}")
-        await w.press(who, "Даю согласие")
+    await join(w, SECRETARY, KRASNODAR["secretary"])
+    await join(w, NSK_SECRETARY, NOVOSIBIRSK["secretary"])
 
     await w.say(ADMIN, "/duties")
     await w.press(ADMIN, "Новая задача")

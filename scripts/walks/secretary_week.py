@@ -6,7 +6,7 @@ through the quiet hours and reaches the curator and the secretary the next morni
 
 from datetime import UTC, datetime, timedelta
 
-from walk import demo_invites
+from walk import demo_invites, join, submit_mandate
 
 SECRETARY, CURATOR, MEMBER = 9601, 9602, 9603
 NSK_SECRETARY, NSK_MEMBER = 9611, 9613
@@ -26,21 +26,6 @@ NOVOSIBIRSK: dict[str, str] = {}
 async def prepare(env) -> None:
     KRASNODAR.update(await demo_invites(env, "20-03", "secretary", "curator", "member"))
     NOVOSIBIRSK.update(await demo_invites(env, "12", "secretary", "member"))
-
-
-async def join(w, user: int, link: str) -> None:
-    await w.say(user, f"/start {link}")
-    await w.press(user, "Даю согласие")
-
-
-async def mandate(w, user: int, text: str, address: str) -> None:
-    await w.say(user, "/mandate")
-    await w.press(user, "Благоустройство")
-    await w.say(user, text)
-    await w.say(user, address)
-    await w.press(user, "Без фото")
-    await w.press(user, "Мой")
-    await w.press(user, "Отправить")
 
 
 def _shifted(moment: str, seconds: float) -> str:
@@ -72,13 +57,13 @@ async def walk(w) -> None:
     await w.press(CURATOR, "📣 Разослать объявление")
     await w.press(SECRETARY, "✍️ Записаться")
 
-    await mandate(
+    await submit_mandate(
         w, MEMBER, "Во дворе дома 5 по улице Ленина нет освещения, темно.", "ул. Ленина, 5"
     )
-    await mandate(
+    await submit_mandate(
         w, MEMBER, "На остановке Береговая сломана скамейка, ждать негде.", "ул. Береговая"
     )
-    await mandate(
+    await submit_mandate(
         w, NSK_MEMBER, "Нет пандуса у поликлиники на Дуси Ковальчук, 10.", "Дуси Ковальчук, 10"
     )
 
