@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -64,3 +65,8 @@ def shorten(text: str, limit: int) -> str:
     if text[limit - 1] != " " and " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,.;:—-") + "…"
+
+
+def day_at(moment: datetime) -> str:
+    """«11.12 в 10:00» of a moment already in the reader's zone."""
+    return t("common.day_at", day=f"{moment:%d.%m}", time=f"{moment:%H:%M}")

@@ -23,7 +23,7 @@ from bot.services.duties import access, delivery, records, report
 from bot.services.duties.errors import DutyError
 from bot.services.errors import AccessDenied, DomainError
 from bot.services.people import Person
-from bot.texts import t
+from bot.texts import day_at, t
 from handlers import duties_create
 from handlers.callbacks import DutyAdminCb, DutyCb, DutyNewCb, PickCb
 from handlers.duties_create import DutyCreate
@@ -128,7 +128,7 @@ async def _answered_in_place(
 
 
 def _at(when: datetime, person: Person) -> str:
-    return local(when, person.timezone).strftime("%d.%m в %H:%M")
+    return day_at(local(when, person.timezone))
 
 
 async def recipient_press(

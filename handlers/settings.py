@@ -32,7 +32,7 @@ from bot.services.digest import weekly
 from bot.services.outbox import QuietHours
 from bot.services.people import Person
 from bot.services.preferences import Kind, NotUnderstood
-from bot.texts import t
+from bot.texts import day_at, t
 from handlers.callbacks import SettingsCb
 from handlers.filters import Onboarded
 from handlers.replies import free_input, remove_message, show_in_place
@@ -347,7 +347,7 @@ async def time_typed(
         "digest.saved",
         day=say(f"weekday_long.{day}"),
         time=_hhmm(at),
-        next=local(due, zone).strftime("%d.%m в %H:%M"),
+        next=day_at(local(due, zone)),
     )
     await _done(message, head, person, session, state, bot, settings)
 

@@ -133,22 +133,10 @@ def _attention(digest: Digest, escalate_days: int) -> list[str]:
             for m in overdue[:WORST]
         ]
     if inactive:
-        shown = ", ".join(escape(b.number) for b in inactive[:INACTIVE_NAMES])
-        if len(inactive) > INACTIVE_NAMES:
-            shown = t(
-                "digest.inactive_more",
-                names=shown,
-                more=plural(len(inactive) - INACTIVE_NAMES, "plural.branch"),
-            )
+        shown = _numbers(inactive)
         lines.append(t("digest.inactive", count=len(inactive), names=shown))
     if unmarked:
-        shown = ", ".join(escape(b.number) for b in unmarked[:INACTIVE_NAMES])
-        if len(unmarked) > INACTIVE_NAMES:
-            shown = t(
-                "digest.inactive_more",
-                names=shown,
-                more=plural(len(unmarked) - INACTIVE_NAMES, "plural.branch"),
-            )
+        shown = _numbers(unmarked)
         lines.append(
             t(
                 "digest.duties_unmarked",
@@ -157,6 +145,15 @@ def _attention(digest: Digest, escalate_days: int) -> list[str]:
             )
         )
     return lines
+
+
+def _numbers(branches: list[BranchFigures]) -> str:
+    """The first branches' numbers, «и ещё N отделений» for the rest."""
+    shown = ", ".join(escape(b.number) for b in branches[:INACTIVE_NAMES])
+    if len(branches) <= INACTIVE_NAMES:
+        return shown
+    more = plural(len(branches) - INACTIVE_NAMES, "plural.branch")
+    return t("digest.inactive_more", names=shown, more=more)
 
 
 def _branches(digest: Digest) -> list[str]:
