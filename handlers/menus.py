@@ -2,13 +2,13 @@
 
 Both are sent only when they change: the command list on the person's next menu after
 their roles changed, the keyboard when it differs from the last one this bot sent them
-(`KeyboardMemory` sees every reply keyboard that goes out, a flow's own included)."""
+(`KeyboardMemory` sees every reply keyboard and command list that goes out, a flow's own
+included)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (
@@ -16,7 +16,7 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramAPIError
-from aiogram.methods import TelegramMethod
+from aiogram.methods import SetMyCommands, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import (
     BotCommand,
@@ -110,25 +110,31 @@ def _labels(markup: ReplyKeyboardMarkup | ReplyKeyboardRemove) -> Keyboard:
     return tuple(tuple(button.text for button in row) for row in markup.keyboard)
 
 
+def _memory(bot: Bot) -> KeyboardMemory | None:
+    for middleware in bot.session.middleware:
+        if isinstance(middleware, KeyboardMemory):
+            return middleware
+    return None
+
+
 def keyboard_changed(
     bot: Bot, chat_id: int, markup: ReplyKeyboardMarkup | ReplyKeyboardRemove
 ) -> bool:
     """Whether `markup` differs from the keyboard this bot last sent to the chat (unknown
     after a restart, or without `KeyboardMemory`: then it is sent once more)."""
-    for middleware in bot.session.middleware:
-        if isinstance(middleware, KeyboardMemory):
-            return middleware.sent.get(chat_id) != _labels(markup)
-    return True
+    memory = _memory(bot)
+    return memory is None or memory.sent.get(chat_id) != _labels(markup)
 
 
 class KeyboardMemory(BaseRequestMiddleware):
     """Remembers the last reply keyboard each chat got through this Bot API session,
-    whoever sent it: the menu, a flow's own (the location button) or its removal. It
-    lives on the session, one per bot (Bot objects with one token compare equal, so they
-    cannot key a table)."""
+    whoever sent it: the menu, a flow's own (the location button) or its removal; and the
+    last command list set for each chat. It lives on the session, one per bot (Bot objects
+    with one token compare equal, so they cannot key a table)."""
 
     def __init__(self) -> None:
         self.sent: LRUCache[int, Keyboard] = LRUCache(maxsize=100_000)
+        self.commands: LRUCache[int | str, tuple[str, ...]] = LRUCache(maxsize=100_000)
 
     async def __call__(
         self,
@@ -143,6 +149,8 @@ class KeyboardMemory(BaseRequestMiddleware):
             chat_id, int
         ):
             self.sent[chat_id] = _labels(markup)
+        if isinstance(method, SetMyCommands) and isinstance(method.scope, BotCommandScopeChat):
+            self.commands[method.scope.chat_id] = tuple(c.command for c in method.commands)
         return response
 
 
@@ -166,17 +174,12 @@ async def set_commands_for(bot: Bot, person: Person) -> None:
     only when it differs from the one this bot last set for them, i.e. when their roles
     changed (after a restart, once more on their next menu)."""
     commands = commands_for(person)
-    names = tuple(command.command for command in commands)
-    sent = _commands_sent.setdefault(bot, LRUCache(maxsize=100_000))
-    if sent.get(person.id) == names:
+    memory = _memory(bot)
+    if memory is not None and memory.commands.get(person.id) == tuple(
+        command.command for command in commands
+    ):
         return
     try:
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=person.id))
     except TelegramAPIError:
         log.warning("could not set commands for %s", person.id, exc_info=True)
-        return
-    sent[person.id] = names
-
-
-# Per Bot instance (a process has one; tests build many): person id → command names set.
-_commands_sent: WeakKeyDictionary[Bot, LRUCache[int, tuple[str, ...]]] = WeakKeyDictionary()

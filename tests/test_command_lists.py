@@ -6,9 +6,12 @@ from __future__ import annotations
 from aiogram.methods import SetMyCommands
 from aiogram.types import BotCommandScopeChat
 
+from bot.app import build_bot
 from bot.services.people import Role, grant_role
 from handlers.menus import COMMANDS
+from tests.harness.client import BotClient
 from tests.harness.factories import NOW, make_branch, make_user
+from tests.harness.session import RecordingSession
 from tests.mandates.submit_steps import submit
 
 
@@ -39,6 +42,22 @@ async def test_the_command_list_is_sent_once_and_again_when_roles_change(
     first, second = _lists_for(recording, 520)
     assert "inbox" not in first
     assert "inbox" in second
+
+
+async def test_a_new_bot_with_the_same_token_sends_the_list_again(
+    database, dp, bot, settings, make_client, recording
+):
+    """What one Bot API session sent says nothing about another's: Bot objects with one
+    token compare equal, and a memory keyed by them let the second bot skip the list."""
+    branch = await make_branch(database)
+    await make_user(database, 526, branch_id=branch)
+    await make_client(526).send("/menu")
+    assert len(_lists_for(recording, 526)) == 1
+
+    again = RecordingSession()
+    await BotClient(dp, build_bot(settings, session=again), 526).send("/menu")
+    assert bot == build_bot(settings, session=RecordingSession())  # same token: equal
+    assert len(_lists_for(again, 526)) == 1
 
 
 async def test_a_finished_flow_posts_the_menu_only_when_the_keyboard_changes(
