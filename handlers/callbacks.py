@@ -197,6 +197,9 @@ class PracticeCb(CallbackData, prefix="pr"):
 
     action: str  # an open set: each handler of handlers/practices/ checks it
     id: TableId
+    # The list the card was opened from («new.2.», «cat.1.youth»), carried on the card's
+    # buttons so that «⬅️ К списку» goes back to it without writing any state.
+    back: str = ""
 
 
 class PracticeFollowupCb(CallbackData, prefix="prf"):

@@ -154,11 +154,12 @@ async def show_categories(query: CallbackQuery, session: AsyncSession, bot: Bot)
 
 
 async def render_card(
-    session: AsyncSession, person: Person, practice_id: int
+    session: AsyncSession, person: Person, practice_id: int, back: str = ""
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Errors: NotFound (no such practice, or not the person's to see)."""
+    """The card; «⬅️ К списку» goes to the list `back` names (`list_origin`).
+    Errors: NotFound (no such practice, or not the person's to see)."""
     card = await queries.practice_card(session, person, practice_id)
-    return card_text(card), card_keyboard(card)
+    return card_text(card), card_keyboard(card, back)
 
 
 async def open_card(
@@ -169,7 +170,7 @@ async def open_card(
     bot: Bot,
 ) -> None:
     try:
-        text, markup = await render_card(session, person, callback_data.id)
+        text, markup = await render_card(session, person, callback_data.id, callback_data.back)
     except DomainError as error:
         await refuse(query, error)
         return

@@ -19,10 +19,12 @@ from bot.services.practices.queries import FollowupLine, PracticeCard, PracticeS
 from bot.services.practices.rules import category_name
 from bot.services.practices.search import SearchPage
 from bot.texts import shorten, t
-from handlers.callbacks import PracticeCb, PracticeListCb, PracticeMenuCb, ShareCb
+from handlers.callbacks import MAX_PAGE, PracticeCb, PracticeListCb, PracticeMenuCb, ShareCb
 from handlers.paging import add_pager
 
 View = Literal["new", "useful", "cat", "mine"]
+ORIGIN_VIEWS = frozenset({"new", "useful", "cat", "mine", "find", "mod"})
+ORIGIN_CODE_CHARS = 20  # a longer topic code would not fit the 64 bytes of callback data
 BUTTON_TITLE_CHARS = 40
 FOLLOWUPS_SHOWN = 3  # the latest answers on the card; the counts cover them all
 FOLLOWUP_COMMENT_CHARS = 150
@@ -52,6 +54,24 @@ def category(code: str) -> str:
 
 def _button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data)
+
+
+def list_origin(view: str, page: int, code: str = "") -> str:
+    """A list's page as its cards' buttons carry it (`PracticeCb.back`)."""
+    return f"{view}.{page}.{code}" if len(code) <= ORIGIN_CODE_CHARS else ""
+
+
+def back_to_list(card: PracticeCard, back: str) -> PracticeListCb:
+    """The list `back` names; for a card opened from a link, a notice or with odd data,
+    the author's own list, the moderator's queue, or the newest. The list's handler
+    checks access again."""
+    view, _, rest = back.partition(".")
+    page, _, code = rest.partition(".")
+    if view in ORIGIN_VIEWS and page.isdigit() and 1 <= int(page) <= MAX_PAGE:
+        return PracticeListCb(view=view, category=code, page=int(page))
+    if card.is_author:
+        return PracticeListCb(view="mine")
+    return PracticeListCb(view="mod" if card.can_moderate else "new")
 
 
 def _home_button() -> list[InlineKeyboardButton]:
@@ -142,7 +162,9 @@ def list_screen(
     for n, item in numbered:
         builder.button(
             text=_s("list.open", n=n, title=short(item.title)),
-            callback_data=PracticeCb(action="open", id=item.id),
+            callback_data=PracticeCb(
+                action="open", id=item.id, back=list_origin(view, page.page, code)
+            ),
         )
     builder.adjust(1)
     add_pager(builder, page, lambda number: PracticeListCb(view=view, category=code, page=number))
@@ -176,7 +198,9 @@ def found_screen(found: SearchPage, words: str) -> tuple[str, InlineKeyboardMark
         )
         builder.button(
             text=_s("list.open", n=n, title=short(_plain(hit.title_html))),
-            callback_data=PracticeCb(action="open", id=hit.practice_id),
+            callback_data=PracticeCb(
+                action="open", id=hit.practice_id, back=list_origin("find", page.page)
+            ),
         )
     lines.append(_s("list.hint"))
     builder.adjust(1)
@@ -257,11 +281,13 @@ def card_text(card: PracticeCard) -> str:
     return text
 
 
-def card_keyboard(card: PracticeCard) -> InlineKeyboardMarkup:
+def card_keyboard(card: PracticeCard, back: str = "") -> InlineKeyboardMarkup:
+    """The card's buttons; each carries `back`, the list it was opened from, so that the
+    card redrawn after «Полезно» still goes back there."""
     rows: list[list[InlineKeyboardButton]] = []
 
     def button(text: str, action: str) -> InlineKeyboardButton:
-        return _button(text, PracticeCb(action=action, id=card.id).pack())
+        return _button(text, PracticeCb(action=action, id=card.id, back=back).pack())
 
     if card.can_react:
         like = _s("button.liked" if card.viewer_liked else "button.like", count=card.likes)
@@ -281,8 +307,7 @@ def card_keyboard(card: PracticeCard) -> InlineKeyboardMarkup:
                 button(t("practices.button.return"), "ret"),
             ]
         )
-    back = PracticeListCb(view="mine" if card.is_author else "new").pack()
-    rows.append([_button(_s("button.back"), back)])
+    rows.append([_button(_s("button.back"), back_to_list(card, back).pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -30,6 +30,7 @@ from bot.texts import t
 from handlers.callbacks import PracticeCb, PracticeListCb
 from handlers.filters import Onboarded, reads_only
 from handlers.paging import add_pager
+from handlers.practices.catalogue_view import list_origin
 from handlers.practices.share_form import say
 from handlers.replies import drop_buttons, error_text, free_input, remove_message, show_in_place
 
@@ -225,7 +226,9 @@ async def _waiting_screen(
         builder.row(
             InlineKeyboardButton(
                 text=say("moderate.list_open", n=n, title=_cut(item.title)),
-                callback_data=PracticeCb(action="open", id=item.id).pack(),
+                callback_data=PracticeCb(
+                    action="open", id=item.id, back=list_origin("mod", page.page)
+                ).pack(),
             )
         )
     add_pager(builder, page, lambda number: PracticeListCb(view="mod", page=number))

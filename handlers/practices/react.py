@@ -66,10 +66,10 @@ async def _leave(state: FSMContext) -> None:
 
 
 async def _redraw(
-    query: CallbackQuery, person: Person, session: AsyncSession, bot: Bot, practice_id: int
+    query: CallbackQuery, person: Person, session: AsyncSession, bot: Bot, pressed: PracticeCb
 ) -> None:
     try:
-        text, markup = await render_card(session, person, practice_id)
+        text, markup = await render_card(session, person, pressed.id, pressed.back)
     except DomainError:
         return
     await show_in_place(bot, query, text, markup)
@@ -81,11 +81,11 @@ async def _refuse_and_redraw(
     person: Person,
     session: AsyncSession,
     bot: Bot,
-    practice_id: int,
+    pressed: PracticeCb,
 ) -> None:
     await refuse(query, error)
     if not isinstance(error, AccessDenied | NotFound):
-        await _redraw(query, person, session, bot, practice_id)
+        await _redraw(query, person, session, bot, pressed)
 
 
 # --- «Полезно» and «Берём в работу» ------------------------------------------------------
@@ -102,10 +102,10 @@ async def like(
     try:
         liked = await reactions.toggle_like(session, person, callback_data.id, clock.now())
     except DomainError as error:
-        await _refuse_and_redraw(query, error, person, session, bot, callback_data.id)
+        await _refuse_and_redraw(query, error, person, session, bot, callback_data)
         return
     await query.answer(_s("done.liked" if liked.liked else "done.unliked"))
-    await _redraw(query, person, session, bot, callback_data.id)
+    await _redraw(query, person, session, bot, callback_data)
 
 
 async def adopt(
@@ -119,10 +119,10 @@ async def adopt(
     try:
         await reactions.adopt(session, person, callback_data.id, clock.now())
     except DomainError as error:
-        await _refuse_and_redraw(query, error, person, session, bot, callback_data.id)
+        await _refuse_and_redraw(query, error, person, session, bot, callback_data)
         return
     await query.answer(_s("done.adopted"), show_alert=True)
-    await _redraw(query, person, session, bot, callback_data.id)
+    await _redraw(query, person, session, bot, callback_data)
 
 
 # --- «Связаться с автором» ---------------------------------------------------------------

@@ -253,3 +253,65 @@ async def test_the_card_fits_one_message_with_many_answers(world, database, cloc
     user = make_client(world.foreign_member)
     await user.send(f"/start pr_{practice.id}")  # the fake refuses a text over 4096
     assert user.last_text.startswith("💡")
+
+
+# --- «⬅️ К списку» -------------------------------------------------------------------------
+
+
+async def test_back_from_a_card_goes_to_the_list_page_and_topic_it_came_from(
+    world, database, clock, make_client
+):
+    for n in range(1, 8):
+        await published(world, database, clock.now(), title=f"Наставники {n}", category="mentoring")
+        clock.advance(minutes=5)
+    await published(world, database, clock.now(), title="ТОС в посёлке")
+    user = make_client(world.foreign_member)
+    await user.send("/practices")
+    await user.click("🗂 По темам")
+    await user.click("Наставничество (7)")
+    await user.click("▶️")
+    assert "Страница 2 из 2" in user.last_text
+    await user.click("6. Наставники 2")
+    await user.click("👍 Полезно (0)")  # the card redrawn keeps where it came from
+    assert "👍 Полезно: 1" in user.last_text
+
+    await user.click("⬅️ К списку")
+    assert "🗂 <b>Наставничество</b> — 7" in user.last_text
+    assert "Страница 2 из 2" in user.last_text
+    assert "ТОС в посёлке" not in user.last_text
+
+    await user.send("/practices наставники")  # the search's results, page 1
+    await user.click("1.")
+    await user.click("⬅️ К списку")
+    assert "🔎 <b>Найдено по запросу «наставники»</b>" in user.last_text
+
+
+async def test_back_from_a_card_opened_in_moderation_goes_to_moderation(
+    world, database, clock, make_client
+):
+    practice = await share(database, world.author, clock.now(), title="Наставничество")
+    curator = make_client(world.curator)
+    await curator.send("/moderation")
+    await curator.click("1. Наставничество")
+    await curator.click("⬅️ К списку")
+    assert "На модерации</b> — 1" in curator.last_text
+    # «📄 Открыть практику» of the notice carries no list: the moderator's queue too.
+    await curator.click_data(
+        data("open", practice.id), message_id=curator.messages()[-1]["message_id"]
+    )
+    await curator.click("⬅️ К списку")
+    assert "На модерации</b> — 1" in curator.last_text
+
+
+async def test_odd_back_data_on_a_card_falls_back_to_the_newest(
+    world, database, clock, make_client
+):
+    practice = await published(world, database, clock.now())
+    user = make_client(world.foreign_member)
+    for odd in ("", "nonsense.1.", "new.0.", "new.x.", "cat.999999999."):
+        await user.send("/practices")
+        screen = user.messages()[-1]["message_id"]
+        pressed = PracticeCb(action="open", id=practice.id, back=odd).pack()
+        await user.click_data(pressed, message_id=screen)
+        await user.click("⬅️ К списку")
+        assert "🆕 <b>Новые практики</b> — 1" in user.last_text, odd
