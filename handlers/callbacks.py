@@ -197,9 +197,6 @@ class PracticeCb(CallbackData, prefix="pr"):
 
     action: str  # an open set: each handler of handlers/practices/ checks it
     id: TableId
-    # The list the card was opened from («new.2.», «cat.1.youth»), carried on the card's
-    # buttons so that «⬅️ К списку» goes back to it without writing any state.
-    back: str = ""
 
 
 class PracticeFollowupCb(CallbackData, prefix="prf"):
@@ -217,6 +214,20 @@ class PracticeListCb(CallbackData, prefix="prl"):
     view: Literal["new", "useful", "cat", "cats", "find", "mine", "mod"]
     category: str = ""
     page: PageNumber = 1
+
+
+class PracticeOpenCb(CallbackData, prefix="pro"):
+    """A practice's card opened from a page of a list (a `PracticeListCb` view), so that
+    its «⬅️ К списку» goes back to that page. A new prefix: the `pr:` buttons already in
+    chats (and the services' notices, which write them by hand) keep their two fields."""
+
+    id: TableId
+    view: Literal["new", "useful", "cat", "find", "mine", "mod"]
+    page: PageNumber = 1
+    category: str = ""
+
+    def back(self) -> PracticeListCb:
+        return PracticeListCb(view=self.view, category=self.category, page=self.page)
 
 
 class ShareCb(CallbackData, prefix="psh"):

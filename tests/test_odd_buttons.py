@@ -11,8 +11,17 @@ import pytest
 from sqlalchemy import select
 
 from bot.services.mandates import notices
+from bot.services.masterclasses import notices as mc_notices
+from bot.services.practices import notices as pr_notices
 from bot.texts import t
-from handlers.callbacks import MandateCb, MandateRateCb
+from handlers.callbacks import (
+    MandateCb,
+    MandateRateCb,
+    MasterclassCb,
+    MasterclassRateCb,
+    PracticeCb,
+    PracticeFollowupCb,
+)
 from storage.models import Mandate
 from tests.harness.odd import BIG, INT32_OVER, STATES, errors_in, fsm, said, snapshot
 from tests.mandates.work_steps import press
@@ -113,3 +122,16 @@ def test_the_notices_buttons_pass_the_bounds():
         assert MandateCb.unpack(notices.mandate_cb(action, 2**31 - 1)).id == 2**31 - 1
     for score in range(6):
         assert MandateRateCb.unpack(notices.rate_cb(1, score)).score == score
+
+
+def test_the_practices_and_masterclasses_notices_buttons_unpack():
+    """So do the `pr`, `prf`, `mc` and `mcr` buttons of their notices: a field added to
+    one of these classes would leave every notice already sent with a dead button."""
+    for action in ("open", "pub", "ret", "edit"):
+        assert PracticeCb.unpack(pr_notices.practice_cb(action, 2**31 - 1)).action == action
+    for outcome in ("yes", "no", "trying"):
+        assert PracticeFollowupCb.unpack(pr_notices.followup_cb(7, outcome)).outcome == outcome
+    for action in ("open", "reg", "come", "decline", "checkin"):
+        assert MasterclassCb.unpack(mc_notices.masterclass_cb(action, 9)).action == action
+    for score in range(1, 6):
+        assert MasterclassRateCb.unpack(mc_notices.rate_cb(9, score)).score == score

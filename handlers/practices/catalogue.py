@@ -15,6 +15,7 @@ buttons (like, adopt, contact) are `react`'s, «Опубликовать» / «�
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import re
@@ -23,7 +24,14 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto, MediaUnion, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    MaybeInaccessibleMessageUnion,
+    MediaUnion,
+    Message,
+)
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +41,7 @@ from bot.services.practices import queries
 from bot.services.practices.access import PUBLISHED
 from bot.services.practices.rules import categories
 from bot.texts import t
-from handlers.callbacks import INT32_MAX, PracticeCb, PracticeListCb, PracticeMenuCb
+from handlers.callbacks import INT32_MAX, PracticeCb, PracticeListCb, PracticeMenuCb, PracticeOpenCb
 from handlers.filters import Onboarded, reads_only
 from handlers.practices import find
 from handlers.practices.catalogue_view import (
@@ -154,23 +162,35 @@ async def show_categories(query: CallbackQuery, session: AsyncSession, bot: Bot)
 
 
 async def render_card(
-    session: AsyncSession, person: Person, practice_id: int, back: str = ""
+    session: AsyncSession, person: Person, practice_id: int, back: PracticeListCb | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The card; «⬅️ К списку» goes to the list `back` names (`list_origin`).
+    """The card; «⬅️ К списку» goes to `back`.
     Errors: NotFound (no such practice, or not the person's to see)."""
     card = await queries.practice_card(session, person, practice_id)
     return card_text(card), card_keyboard(card, back)
 
 
+def back_on(message: MaybeInaccessibleMessageUnion | None) -> PracticeListCb | None:
+    """The list a card shown in `message` goes back to: its «⬅️ К списку» button's, so the
+    card redrawn after «Полезно» keeps the way back it was opened with."""
+    markup = message.reply_markup if isinstance(message, Message) else None
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            with contextlib.suppress(TypeError, ValueError):
+                return PracticeListCb.unpack(button.callback_data or "")
+    return None
+
+
 async def open_card(
     query: CallbackQuery,
-    callback_data: PracticeCb,
+    callback_data: PracticeCb | PracticeOpenCb,
     person: Person,
     session: AsyncSession,
     bot: Bot,
 ) -> None:
+    back = callback_data.back() if isinstance(callback_data, PracticeOpenCb) else None
     try:
-        text, markup = await render_card(session, person, callback_data.id, callback_data.back)
+        text, markup = await render_card(session, person, callback_data.id, back)
     except DomainError as error:
         await refuse(query, error)
         return
@@ -259,6 +279,7 @@ def create_router() -> Router:
     router.callback_query.register(
         open_card, PracticeCb.filter(F.action == "open"), flags=reads_only()
     )
+    router.callback_query.register(open_card, PracticeOpenCb.filter(), flags=reads_only())
     router.callback_query.register(
         send_files, PracticeCb.filter(F.action == "photos"), flags=reads_only()
     )

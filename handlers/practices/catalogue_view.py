@@ -19,12 +19,10 @@ from bot.services.practices.queries import FollowupLine, PracticeCard, PracticeS
 from bot.services.practices.rules import category_name
 from bot.services.practices.search import SearchPage
 from bot.texts import shorten, t
-from handlers.callbacks import MAX_PAGE, PracticeCb, PracticeListCb, PracticeMenuCb, ShareCb
+from handlers.callbacks import PracticeCb, PracticeListCb, PracticeMenuCb, PracticeOpenCb, ShareCb
 from handlers.paging import add_pager
 
 View = Literal["new", "useful", "cat", "mine"]
-ORIGIN_VIEWS = frozenset({"new", "useful", "cat", "mine", "find", "mod"})
-ORIGIN_CODE_CHARS = 20  # a longer topic code would not fit the 64 bytes of callback data
 BUTTON_TITLE_CHARS = 40
 FOLLOWUPS_SHOWN = 3  # the latest answers on the card; the counts cover them all
 FOLLOWUP_COMMENT_CHARS = 150
@@ -56,22 +54,13 @@ def _button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data)
 
 
-def list_origin(view: str, page: int, code: str = "") -> str:
-    """A list's page as its cards' buttons carry it (`PracticeCb.back`)."""
-    return f"{view}.{page}.{code}" if len(code) <= ORIGIN_CODE_CHARS else ""
-
-
-def back_to_list(card: PracticeCard, back: str) -> PracticeListCb:
-    """The list `back` names; for a card opened from a link, a notice or with odd data,
-    the author's own list, the moderator's queue, or the newest. The list's handler
-    checks access again."""
-    view, _, rest = back.partition(".")
-    page, _, code = rest.partition(".")
-    if view in ORIGIN_VIEWS and page.isdigit() and 1 <= int(page) <= MAX_PAGE:
-        return PracticeListCb(view=view, category=code, page=int(page))
-    if card.is_author:
-        return PracticeListCb(view="mine")
-    return PracticeListCb(view="mod" if card.can_moderate else "new")
+def open_data(practice_id: int, view: str, page: int, code: str = "") -> str:
+    """A list item's button: the card, remembering this page of this list for «⬅️ К
+    списку»; without it if a long topic code would not fit Telegram's 64 bytes."""
+    try:
+        return PracticeOpenCb(id=practice_id, view=view, page=page, category=code).pack()
+    except ValueError:
+        return PracticeCb(action="open", id=practice_id).pack()
 
 
 def _home_button() -> list[InlineKeyboardButton]:
@@ -162,9 +151,7 @@ def list_screen(
     for n, item in numbered:
         builder.button(
             text=_s("list.open", n=n, title=short(item.title)),
-            callback_data=PracticeCb(
-                action="open", id=item.id, back=list_origin(view, page.page, code)
-            ),
+            callback_data=open_data(item.id, view, page.page, code),
         )
     builder.adjust(1)
     add_pager(builder, page, lambda number: PracticeListCb(view=view, category=code, page=number))
@@ -198,9 +185,7 @@ def found_screen(found: SearchPage, words: str) -> tuple[str, InlineKeyboardMark
         )
         builder.button(
             text=_s("list.open", n=n, title=short(_plain(hit.title_html))),
-            callback_data=PracticeCb(
-                action="open", id=hit.practice_id, back=list_origin("find", page.page)
-            ),
+            callback_data=open_data(hit.practice_id, "find", page.page),
         )
     lines.append(_s("list.hint"))
     builder.adjust(1)
@@ -281,13 +266,13 @@ def card_text(card: PracticeCard) -> str:
     return text
 
 
-def card_keyboard(card: PracticeCard, back: str = "") -> InlineKeyboardMarkup:
-    """The card's buttons; each carries `back`, the list it was opened from, so that the
-    card redrawn after «Полезно» still goes back there."""
+def card_keyboard(card: PracticeCard, back: PracticeListCb | None = None) -> InlineKeyboardMarkup:
+    """The card's buttons; «⬅️ К списку» goes to `back`, the list it was opened from, or
+    (from a notice, a link) to the author's own list, the moderator's queue or «Новые»."""
     rows: list[list[InlineKeyboardButton]] = []
 
     def button(text: str, action: str) -> InlineKeyboardButton:
-        return _button(text, PracticeCb(action=action, id=card.id, back=back).pack())
+        return _button(text, PracticeCb(action=action, id=card.id).pack())
 
     if card.can_react:
         like = _s("button.liked" if card.viewer_liked else "button.like", count=card.likes)
@@ -307,7 +292,10 @@ def card_keyboard(card: PracticeCard, back: str = "") -> InlineKeyboardMarkup:
                 button(t("practices.button.return"), "ret"),
             ]
         )
-    rows.append([_button(_s("button.back"), back_to_list(card, back).pack())])
+    if back is None:
+        view = "mine" if card.is_author else "mod" if card.can_moderate else "new"
+        back = PracticeListCb(view=view)
+    rows.append([_button(_s("button.back"), back.pack())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

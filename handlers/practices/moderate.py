@@ -30,7 +30,7 @@ from bot.texts import t
 from handlers.callbacks import PracticeCb, PracticeListCb
 from handlers.filters import Onboarded, reads_only
 from handlers.paging import add_pager
-from handlers.practices.catalogue_view import list_origin
+from handlers.practices.catalogue_view import open_data
 from handlers.practices.share_form import say
 from handlers.replies import drop_buttons, error_text, free_input, remove_message, show_in_place
 
@@ -226,9 +226,7 @@ async def _waiting_screen(
         builder.row(
             InlineKeyboardButton(
                 text=say("moderate.list_open", n=n, title=_cut(item.title)),
-                callback_data=PracticeCb(
-                    action="open", id=item.id, back=list_origin("mod", page.page)
-                ).pack(),
+                callback_data=open_data(item.id, "mod", page.page),
             )
         )
     add_pager(builder, page, lambda number: PracticeListCb(view="mod", page=number))

@@ -35,7 +35,7 @@ from bot.services.practices.rules import COMMENT_MAX
 from bot.texts import t
 from handlers.callbacks import PracticeCb, PracticeFollowupCb, PracticeMenuCb
 from handlers.filters import Onboarded
-from handlers.practices.catalogue import refuse, render_card
+from handlers.practices.catalogue import back_on, refuse, render_card
 from handlers.practices.catalogue_view import question_markup
 from handlers.replies import drop_buttons, error_text, free_input, remove_message, show_in_place
 from storage.models import Practice, PracticeAdoption
@@ -66,10 +66,10 @@ async def _leave(state: FSMContext) -> None:
 
 
 async def _redraw(
-    query: CallbackQuery, person: Person, session: AsyncSession, bot: Bot, pressed: PracticeCb
+    query: CallbackQuery, person: Person, session: AsyncSession, bot: Bot, practice_id: int
 ) -> None:
     try:
-        text, markup = await render_card(session, person, pressed.id, pressed.back)
+        text, markup = await render_card(session, person, practice_id, back_on(query.message))
     except DomainError:
         return
     await show_in_place(bot, query, text, markup)
@@ -81,11 +81,11 @@ async def _refuse_and_redraw(
     person: Person,
     session: AsyncSession,
     bot: Bot,
-    pressed: PracticeCb,
+    practice_id: int,
 ) -> None:
     await refuse(query, error)
     if not isinstance(error, AccessDenied | NotFound):
-        await _redraw(query, person, session, bot, pressed)
+        await _redraw(query, person, session, bot, practice_id)
 
 
 # --- «Полезно» and «Берём в работу» ------------------------------------------------------
@@ -102,10 +102,10 @@ async def like(
     try:
         liked = await reactions.toggle_like(session, person, callback_data.id, clock.now())
     except DomainError as error:
-        await _refuse_and_redraw(query, error, person, session, bot, callback_data)
+        await _refuse_and_redraw(query, error, person, session, bot, callback_data.id)
         return
     await query.answer(_s("done.liked" if liked.liked else "done.unliked"))
-    await _redraw(query, person, session, bot, callback_data)
+    await _redraw(query, person, session, bot, callback_data.id)
 
 
 async def adopt(
@@ -119,10 +119,10 @@ async def adopt(
     try:
         await reactions.adopt(session, person, callback_data.id, clock.now())
     except DomainError as error:
-        await _refuse_and_redraw(query, error, person, session, bot, callback_data)
+        await _refuse_and_redraw(query, error, person, session, bot, callback_data.id)
         return
     await query.answer(_s("done.adopted"), show_alert=True)
-    await _redraw(query, person, session, bot, callback_data)
+    await _redraw(query, person, session, bot, callback_data.id)
 
 
 # --- «Связаться с автором» ---------------------------------------------------------------

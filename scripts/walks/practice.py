@@ -1,7 +1,8 @@
 """A best practice from the first question to the catalogue: a member shares one (a few
 wrong answers, an album of two photos), the branch's curator returns it with a comment,
 the member corrects the result and sends it again, the curator publishes it; then another
-member finds it by a word in another form, opens it, likes it and takes it up."""
+member finds it by a word in another form, opens it, likes it and takes it up, and goes
+back from the card to the list it came from."""
 
 from walk import demo_invites
 
@@ -58,4 +59,6 @@ async def walk(w) -> None:
     await w.press(READER, "📷 Фото")
     await w.say(READER, "💡 Практики")
     await w.press(READER, "⭐ Полезные")
+    await w.press(READER, "1. ТОС на базе первички")
+    await w.press(READER, "⬅️ К списку")  # back to «Полезные», not «Новые»
     await w.say(READER, "/moderation")

@@ -114,13 +114,27 @@ class BotClient:
                             button.callback_data or "",
                             message_id=message["message_id"],
                             text=message.get("text"),
+                            reply_markup=markup,
                         )
             break
         raise AssertionError(f"no button {label!r} in the last keyboard: {self.buttons()}")
 
-    async def click_data(self, data: str, message_id: int = 1, text: str | None = "…") -> Any:
-        """Press a button carrying `data`, which may be forged."""
-        message = Message(message_id=message_id, date=datetime.now(UTC), chat=self.chat, text=text)
+    async def click_data(
+        self,
+        data: str,
+        message_id: int = 1,
+        text: str | None = "…",
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> Any:
+        """Press a button carrying `data`, which may be forged; `click` passes the message's
+        keyboard too, as Telegram does."""
+        message = Message(
+            message_id=message_id,
+            date=datetime.now(UTC),
+            chat=self.chat,
+            text=text,
+            reply_markup=reply_markup,
+        )
         query = CallbackQuery(
             id=str(next(_update_ids)),
             from_user=self.user,

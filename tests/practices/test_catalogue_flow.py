@@ -303,15 +303,17 @@ async def test_back_from_a_card_opened_in_moderation_goes_to_moderation(
     assert "На модерации</b> — 1" in curator.last_text
 
 
-async def test_odd_back_data_on_a_card_falls_back_to_the_newest(
+async def test_a_card_opened_with_odd_list_data_is_refused_or_goes_to_the_newest(
     world, database, clock, make_client
 ):
     practice = await published(world, database, clock.now())
     user = make_client(world.foreign_member)
-    for odd in ("", "nonsense.1.", "new.0.", "new.x.", "cat.999999999."):
+    for odd in ("nonsense:1:", "new:0:", "new:x:", "cat:999999999:", "new:1"):
         await user.send("/practices")
         screen = user.messages()[-1]["message_id"]
-        pressed = PracticeCb(action="open", id=practice.id, back=odd).pack()
-        await user.click_data(pressed, message_id=screen)
-        await user.click("⬅️ К списку")
-        assert "🆕 <b>Новые практики</b> — 1" in user.last_text, odd
+        await user.click_data(f"pro:{practice.id}:{odd}", message_id=screen)
+        assert alert(user) == "Эта кнопка устарела. Откройте меню: /menu", odd
+    # A card button of the notices and the digest (`pr:open:<id>`): no list to go back to.
+    await user.click_data(data("open", practice.id), message_id=screen)
+    await user.click("⬅️ К списку")
+    assert "🆕 <b>Новые практики</b> — 1" in user.last_text

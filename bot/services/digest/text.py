@@ -15,6 +15,7 @@ from html import escape
 from bot.clock import local
 from bot.services.digest.figures import BranchFigures, Digest
 from bot.services.outbox import Button
+from bot.services.practices.notices import practice_cb
 from bot.texts import plural, t
 
 LIMIT = 3900  # under Telegram's 4,096, with room for a longer branch name
@@ -208,7 +209,7 @@ def render_message(
         [
             Button(
                 t("digest.practice_button", title=_short(p.title)),
-                callback_data=f"pr:open:{p.id}",
+                callback_data=practice_cb("open", p.id),
             )
         ]
         for p in digest.practices
