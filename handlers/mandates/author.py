@@ -37,7 +37,7 @@ from bot.services.mandates.questions import OpenQuestion, numbers_in, open_quest
 from bot.services.mandates.rating import explain_rating, is_low, rating_buttons, stars
 from bot.services.outbox import Button
 from bot.services.people import Person
-from bot.texts import t
+from bot.texts import shorten, t
 from handlers.callbacks import AuthorCb, MandateCb, MandateRateCb
 from handlers.filters import Onboarded
 from handlers.replies import (
@@ -184,8 +184,7 @@ async def typed_answer(
 
 
 def _preview(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= PREVIEW else text[: PREVIEW - 1].rstrip() + "…"
+    return shorten(text, PREVIEW)
 
 
 async def answer_chosen(

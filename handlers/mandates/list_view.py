@@ -14,7 +14,7 @@ from bot.services.mandates.notices import status_name
 from bot.services.mandates.queries import BranchOption, MandateSummary
 from bot.services.paging import Page, paginate
 from bot.services.people import Person
-from bot.texts import plural, t
+from bot.texts import plural, shorten, t
 from handlers.callbacks import MandateCb, MandateListCb
 from handlers.mandates.card_view import due, when
 from handlers.paging import add_pager
@@ -44,10 +44,7 @@ BRANCHES_PER_PAGE = 8
 
 
 def _preview(text: str) -> str:
-    flat = " ".join(text.split())
-    if len(flat) > PREVIEW_CHARS:
-        flat = flat[: PREVIEW_CHARS - 1].rstrip() + "…"
-    return html.escape(flat)
+    return html.escape(shorten(text, PREVIEW_CHARS))
 
 
 def _list_line(index: int, item: MandateSummary, person: Person) -> str:

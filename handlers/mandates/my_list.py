@@ -22,7 +22,7 @@ from bot.services.mandates.draft import category_name
 from bot.services.mandates.notices import status_name
 from bot.services.mandates.queries import MandateSummary, my_mandates
 from bot.services.people import Person
-from bot.texts import plural, t
+from bot.texts import plural, shorten, t
 from handlers.callbacks import MandateCb, MandateListCb, SubmitCb
 from handlers.filters import Onboarded, reads_only
 from handlers.paging import add_pager
@@ -37,8 +37,7 @@ def _s(key: str, **params: object) -> str:
 
 
 def _preview(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
+    return shorten(text, PREVIEW_CHARS)
 
 
 def _item(n: int, item: MandateSummary, timezone: str) -> str:

@@ -24,7 +24,7 @@ from bot.services.mandates.similarity import find_similar, support_mandate
 from bot.services.mandates.submission import submit_mandate
 from bot.services.people import Person
 from bot.services.working_days import last_day_to_answer
-from bot.texts import plural, t
+from bot.texts import plural, shorten, t
 from handlers.callbacks import SubmitCb
 from handlers.common import show_menu
 from handlers.filters import Onboarded
@@ -111,7 +111,7 @@ SIMILAR_PREVIEW = 100
 
 
 def _preview(text: str) -> str:
-    return text if len(text) <= SIMILAR_PREVIEW else text[: SIMILAR_PREVIEW - 1].rstrip() + "…"
+    return shorten(text, SIMILAR_PREVIEW)
 
 
 async def send(

@@ -26,7 +26,7 @@ from bot.services.people import Person
 from bot.services.practices import moderation
 from bot.services.practices.errors import PracticeError
 from bot.services.practices.rules import category_name
-from bot.texts import t
+from bot.texts import shorten, t
 from handlers.callbacks import PracticeCb, PracticeListCb
 from handlers.filters import Onboarded, reads_only
 from handlers.paging import add_pager
@@ -197,7 +197,7 @@ async def keep_waiting(
 
 
 def _cut(text: str) -> str:
-    return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
+    return shorten(text, TITLE_CHARS)
 
 
 async def _waiting_screen(

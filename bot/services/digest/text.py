@@ -16,7 +16,7 @@ from bot.clock import local
 from bot.services.digest.figures import BranchFigures, Digest
 from bot.services.outbox import Button
 from bot.services.practices.notices import practice_cb
-from bot.texts import plural, t
+from bot.texts import plural, shorten, t
 
 LIMIT = 3900  # under Telegram's 4,096, with room for a longer branch name
 WORST = 5
@@ -218,7 +218,7 @@ def render_message(
 
 
 def _short(title: str) -> str:
-    return title if len(title) <= PRACTICE_BUTTON else title[: PRACTICE_BUTTON - 1] + "…"
+    return shorten(title, PRACTICE_BUTTON)
 
 
 def filename_date(now: datetime, timezone: str) -> str:
