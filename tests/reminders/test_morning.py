@@ -179,9 +179,10 @@ async def test_the_three_most_overdue_with_their_numbers_and_days(database, worl
     text = message.payload["text"]
     assert "Ждут первого ответа: 5 наказов." in text
     assert "Из них просрочено: 4 наказа." in text
-    assert f"№ {oldest.number} — просрочен на 11 дней" in text
-    assert f"№ {second.number} — просрочен на 8 дней" in text
-    assert f"№ {third.number} — просрочен на 7 дней" in text
+    # In working days, as the digest counts them: 09–13.11 and 16–17.11 after 06.11.
+    assert f"№ {oldest.number} — просрочен на 7 рабочих дней" in text
+    assert f"№ {second.number} — просрочен на 6 рабочих дней" in text
+    assert f"№ {third.number} — просрочен на 5 рабочих дней" in text
     assert fourth.number not in text
     assert text.index(oldest.number) < text.index(second.number) < text.index(third.number)
     assert buttons(message) == [INBOX_CB]

@@ -19,7 +19,7 @@ Design: one recurring sweep per time zone, fanned out into one job per secretary
   message is built in its own short transaction, looking at the data as it is then.
 - The message covers all the branches she is secretary of: how many mandates wait for a
   first answer, how many of them are overdue, the three most overdue with their numbers
-  and days overdue (calendar days since the last day to answer, in the branch's zone), a
+  and working days overdue (as the digest counts them: `working_days_overdue`), a
   button to `/inbox`; and the masterclasses she is registered for that start tomorrow in
   her zone (in addition to their own reminders). Nothing waiting and no masterclass:
   no message. It respects quiet hours and expires at the end of her day. A secretary who
@@ -43,7 +43,7 @@ from bot.services.mandates.lifecycle import MandateStatus
 from bot.services.masterclasses.records import REGISTERED
 from bot.services.outbox import Button, Notice, enqueue
 from bot.services.people import Role, timezones_of
-from bot.services.working_days import is_working_day, last_day_to_answer
+from bot.services.working_days import is_working_day, working_days_overdue
 from bot.texts import plural, t
 from storage.models import (
     Branch,
@@ -199,7 +199,7 @@ async def morning_of(session: AsyncSession, secretary: int, now: datetime, zone:
     worst = [
         Overdue(
             number,
-            (local(now, branch_zone).date() - last_day_to_answer(as_utc(due), branch_zone)).days,
+            working_days_overdue(as_utc(due), now, branch_zone),
         )
         for number, due, branch_zone in worst_rows
     ]
@@ -243,7 +243,7 @@ def morning_notice(chat_id: int, morning: Morning, zone: str, now: datetime) -> 
                 t(
                     "reminders.morning.worst_line",
                     number=html.escape(m.number),
-                    days=plural(m.days, "plural.day"),
+                    days=plural(m.days, "plural.working_day"),
                 )
                 for m in morning.worst
             ]
