@@ -20,7 +20,7 @@ from handlers.menus import (
     person_keyboard,
     set_commands_for,
 )
-from handlers.replies import leave_for_menu, with_note
+from handlers.replies import end_aside, leave_for_menu, unfinished, with_note
 
 
 async def reload_person(session: AsyncSession, person_id: int, settings: Settings) -> Person:
@@ -66,16 +66,15 @@ def onboarding_hint(person: Person | None) -> str:
 
 async def cancel(message: Message, state: FSMContext, person: Person, bot: Bot) -> None:
     was_in_flow = await state.get_state() is not None
-    await state.clear()
+    # In a side question only the question is cancelled: the flow it interrupted comes back.
+    note = await end_aside(state) if await unfinished(state) is None else None
+    if note is None:
+        await state.clear()
     if not person.onboarded:
         await message.answer(t("common.cancelled") if was_in_flow else onboarding_hint(person))
         return
-    await show_menu(
-        message,
-        person,
-        bot,
-        t("common.cancelled") if was_in_flow else t("common.nothing_to_cancel"),
-    )
+    said = t("common.cancelled") if was_in_flow else t("common.nothing_to_cancel")
+    await show_menu(message, person, bot, with_note(said, note))
 
 
 async def menu(message: Message, state: FSMContext, person: Person, bot: Bot) -> None:

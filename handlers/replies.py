@@ -12,6 +12,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.services.errors import DomainError
@@ -100,11 +101,43 @@ async def unfinished(state: FSMContext) -> str | None:
 
 async def leave_for_menu(state: FSMContext) -> str | None:
     """Before the menu is shown: a flow with unfinished work is kept (its line is returned,
-    to be shown under the menu), any other is left."""
+    to be shown under the menu), any other is left — a side question for the flow it
+    interrupted, if there is one."""
     note = await unfinished(state)
+    if note is None:
+        note = await end_aside(state)
     if note is None:
         await state.clear()
     return note
+
+
+# --- side questions ----------------------------------------------------------------------
+# A question asked beside whatever the person was doing (a search's words, a message to a
+# practice's author, a comment, a masterclass's code, a rating's reason) must not cost the
+# flow it interrupted: a state with unfinished work is remembered in FSM data and comes
+# back when the question is answered, cancelled or left for the menu.
+
+ASIDE = "aside_from"  # FSM data: the state a side question interrupted
+
+
+async def ask_aside(state: FSMContext, step: State) -> None:
+    """Enter the side question `step`, remembering an interrupted flow's state."""
+    current = await state.get_state()
+    if current and current != step.state and await unfinished(state) is not None:
+        await state.update_data({ASIDE: current})
+    await state.set_state(step)
+
+
+async def end_aside(state: FSMContext) -> str | None:
+    """The side question is over: back to the flow it interrupted, whose line is returned
+    to be said with the answer (the next message answers that flow again); or no state."""
+    back = (await state.get_data()).get(ASIDE)
+    if not isinstance(back, str) or not back:
+        await state.set_state(None)
+        return None
+    await state.update_data({ASIDE: None})
+    await state.set_state(back)
+    return await unfinished(state)
 
 
 def with_note(text: str, note: str | None) -> str:

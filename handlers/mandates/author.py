@@ -41,7 +41,9 @@ from bot.texts import shorten, t
 from handlers.callbacks import AuthorCb, MandateCb, MandateRateCb
 from handlers.filters import Onboarded
 from handlers.replies import (
+    ask_aside,
     drop_buttons,
+    end_aside,
     error_text,
     free_input,
     remove_message,
@@ -272,13 +274,14 @@ async def rate(
     sent = await message.answer(
         text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[no_words]])
     )
-    await state.set_state(MandateRating.words)
+    await ask_aside(state, MandateRating.words)
     await state.update_data({RATING: {"id": m.id, "number": m.number, "msg": sent.message_id}})
 
 
-async def _leave_rating(state: FSMContext) -> None:
-    await state.set_state(None)
+async def _leave_rating(state: FSMContext) -> str | None:
+    """The question is over; the line of the flow it interrupted, if any (`end_aside`)."""
     await state.update_data({RATING: None})
+    return await end_aside(state)
 
 
 async def rating_words(
@@ -303,9 +306,9 @@ async def rating_words(
         await _leave_rating(state)
         await message.answer(error_text(error))
         return
-    await _leave_rating(state)
+    note = await _leave_rating(state)
     await drop_buttons(bot, message.chat.id, waiting["msg"])
-    await message.answer(say("words_sent", number=number))
+    await message.answer(with_note(say("words_sent", number=number), note))
 
 
 async def words_expected(message: Message, state: FSMContext, bot: Bot) -> None:

@@ -53,7 +53,16 @@ from handlers.masterclasses.attend_view import (
     xlsx_caption,
     xlsx_name,
 )
-from handlers.replies import drop_buttons, error_text, free_input, remove_message, show_in_place
+from handlers.replies import (
+    ask_aside,
+    drop_buttons,
+    end_aside,
+    error_text,
+    free_input,
+    remove_message,
+    show_in_place,
+    with_note,
+)
 from storage.models import Masterclass, MasterclassRegistration
 
 ATTEND = "attend"  # the FSM data key
@@ -233,9 +242,10 @@ async def show_code(
 # --- /checkin, for the person in the room ------------------------------------------------
 
 
-async def _leave(state: FSMContext) -> None:
-    await state.set_state(None)
+async def _leave(state: FSMContext) -> str | None:
+    """The question is over; the line of the flow it interrupted, if any (`end_aside`)."""
     await state.update_data({ATTEND: None})
+    return await end_aside(state)
 
 
 def _code_question(title: str | None) -> str:
@@ -260,7 +270,7 @@ async def _ask_code(
         text = f"⚠️ {complaint}\n\n{text}"
     sent = await bot.send_message(message.chat.id, text)
     old = data.get("msg") if data.get("kind") == "code" else None
-    await state.set_state(MasterclassAttend.code)
+    await ask_aside(state, MasterclassAttend.code)
     await state.update_data(
         {ATTEND: {"kind": "code", "id": masterclass_id, "title": title, "msg": sent.message_id}}
     )
@@ -290,8 +300,8 @@ async def _try_code(
         await _leave(state)
         await message.answer(error_text(error))
         return
-    await _leave(state)
-    await message.answer(_s("checkin.done", title=html.escape(masterclass.title)))
+    note = await _leave(state)
+    await message.answer(with_note(_s("checkin.done", title=html.escape(masterclass.title)), note))
 
 
 async def checkin_command(
@@ -412,7 +422,7 @@ async def rate(
     text = f"{_thanks(masterclass.title, score)}\n\n"
     text += _s("rate.ask_comment", max=feedback.COMMENT_MAX)
     shown = await show_in_place(bot, query, text, _skip_markup(masterclass_id))
-    await state.set_state(MasterclassAttend.comment)
+    await ask_aside(state, MasterclassAttend.comment)
     await state.update_data(
         {
             ATTEND: {
@@ -459,10 +469,11 @@ async def comment_typed(
         await _leave(state)
         await message.answer(error_text(error))
         return
-    await _leave(state)
+    note = await _leave(state)
     if data.get("msg"):
         await drop_buttons(bot, message.chat.id, data["msg"])
-    await message.answer(_s("rate.comment_done", title=html.escape(data.get("title") or "")))
+    done = _s("rate.comment_done", title=html.escape(data.get("title") or ""))
+    await message.answer(with_note(done, note))
 
 
 async def comment_not_text(message: Message, state: FSMContext, bot: Bot) -> None:

@@ -28,7 +28,14 @@ from bot.texts import t
 from handlers.callbacks import PracticeListCb, PracticeMenuCb
 from handlers.filters import reads_only
 from handlers.practices.catalogue_view import found_screen, home_screen, question_markup
-from handlers.replies import drop_buttons, free_input, remove_message, show_in_place
+from handlers.replies import (
+    ask_aside,
+    drop_buttons,
+    end_aside,
+    free_input,
+    remove_message,
+    show_in_place,
+)
 
 FIND = "pr_find"  # the FSM data key
 PER_PAGE = 5
@@ -98,7 +105,7 @@ async def _ask(message: Message, state: FSMContext, bot: Bot, complaint: str | N
     data = await _data(state)
     text = f"⚠️ {complaint}\n\n{_s('find.ask')}" if complaint else _s("find.ask")
     sent = await bot.send_message(message.chat.id, text, reply_markup=question_markup())
-    await state.set_state(PracticeFind.words)
+    await ask_aside(state, PracticeFind.words)
     await state.update_data({FIND: {**data, "asking": True, "msg": sent.message_id}})
     old = data.get("msg")
     if old and old != sent.message_id:
@@ -110,14 +117,14 @@ async def ask_words(query: CallbackQuery, state: FSMContext, bot: Bot) -> None:
     await query.answer()
     shown = await show_in_place(bot, query, _s("find.ask"), question_markup())
     data = await _data(state)
-    await state.set_state(PracticeFind.words)
+    await ask_aside(state, PracticeFind.words)
     await state.update_data({FIND: {**data, "asking": True, "msg": shown}})
 
 
 async def words_typed(message: Message, state: FSMContext, session: AsyncSession, bot: Bot) -> None:
     data = await _data(state)
     if not data.get("asking"):
-        await state.set_state(None)
+        await end_aside(state)
         raise SkipHandler()
     words = " ".join((message.text or "").split())
     if len(words) > WORDS_MAX:
@@ -126,16 +133,18 @@ async def words_typed(message: Message, state: FSMContext, session: AsyncSession
     if not await _answer(message, session, words):
         await _ask(message, state, bot, _s("find.empty_query"))
         return
-    await state.set_state(None)
+    note = await end_aside(state)
     await state.update_data({FIND: {"words": words}})
     if data.get("msg"):
         await drop_buttons(bot, message.chat.id, data["msg"])
+    if note:  # back to what the search interrupted: the next message answers it
+        await message.answer(note)
 
 
 async def words_not_text(message: Message, state: FSMContext, bot: Bot) -> None:
     """A sticker, photo or voice where the words are asked."""
     if not (await _data(state)).get("asking"):
-        await state.set_state(None)
+        await end_aside(state)
         raise SkipHandler()
     await _ask(message, state, bot, _s("find.not_text"))
 
@@ -164,12 +173,15 @@ async def cancel_question(
     """«✖️ Отмена» under one of the catalogue's questions: the question is left (another
     flow's state is not touched) and loses its button."""
     current = await state.get_state() or ""
+    note = None
     if current.startswith(OUR_STATES):
-        await state.set_state(None)
+        note = await end_aside(state)
         await query.answer(_s("done.cancelled"))
     else:
         await query.answer(_s("done.gone"))
     await drop_buttons(bot, message.chat.id, message.message_id)
+    if note:
+        await bot.send_message(message.chat.id, note)
 
 
 def register(router: Router) -> None:

@@ -37,7 +37,16 @@ from handlers.callbacks import PracticeCb, PracticeFollowupCb, PracticeMenuCb
 from handlers.filters import Onboarded
 from handlers.practices.catalogue import back_on, refuse, render_card
 from handlers.practices.catalogue_view import question_markup
-from handlers.replies import drop_buttons, error_text, free_input, remove_message, show_in_place
+from handlers.replies import (
+    ask_aside,
+    drop_buttons,
+    end_aside,
+    error_text,
+    free_input,
+    remove_message,
+    show_in_place,
+    with_note,
+)
 from storage.models import Practice, PracticeAdoption
 
 ASK = "pr_ask"  # the FSM data key
@@ -60,9 +69,10 @@ async def _data(state: FSMContext) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-async def _leave(state: FSMContext) -> None:
-    await state.set_state(None)
+async def _leave(state: FSMContext) -> str | None:
+    """The question is over; the line of the flow it interrupted, if any (`end_aside`)."""
     await state.update_data({ASK: None})
+    return await end_aside(state)
 
 
 async def _redraw(
@@ -158,7 +168,7 @@ async def ask_contact(
         person.id, _contact_question(card.title), reply_markup=question_markup()
     )
     old = await _data(state)
-    await state.set_state(PracticeReact.contact)
+    await ask_aside(state, PracticeReact.contact)
     await state.update_data(
         {ASK: {"kind": "contact", "id": card.id, "title": card.title, "msg": sent.message_id}}
     )
@@ -207,10 +217,11 @@ async def contact_typed(
         denied = isinstance(error, AccessDenied | NotFound)
         await message.answer(error_text(AccessDenied()) if denied else error_text(error))
         return
-    await _leave(state)
+    note = await _leave(state)
     if data.get("msg"):
         await drop_buttons(bot, message.chat.id, data["msg"])
-    await message.answer(_s("contact.sent", title=html.escape(data.get("title") or "")))
+    sent = _s("contact.sent", title=html.escape(data.get("title") or ""))
+    await message.answer(with_note(sent, note))
 
 
 # --- «Получилось?» -----------------------------------------------------------------------
@@ -257,7 +268,7 @@ async def answer_followup(
     await query.answer()
     text = saved + _s("followup.ask_comment", max=COMMENT_MAX)
     shown = await show_in_place(bot, query, text, _skip_markup(adoption_id))
-    await state.set_state(PracticeReact.comment)
+    await ask_aside(state, PracticeReact.comment)
     await state.update_data(
         {
             ASK: {
@@ -295,10 +306,11 @@ async def comment_typed(
         denied = isinstance(error, AccessDenied | NotFound)
         await message.answer(error_text(AccessDenied()) if denied else error_text(error))
         return
-    await _leave(state)
+    note = await _leave(state)
     if data.get("msg"):
         await drop_buttons(bot, message.chat.id, data["msg"])
-    await message.answer(_s("followup.comment_done", title=html.escape(data.get("title") or "")))
+    done = _s("followup.comment_done", title=html.escape(data.get("title") or ""))
+    await message.answer(with_note(done, note))
 
 
 async def not_text(message: Message, state: FSMContext, bot: Bot) -> None:
