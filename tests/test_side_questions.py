@@ -80,3 +80,13 @@ async def test_checkin_beside_a_draft_keeps_it(world, database, clock, make_clie
     await user.send("/cancel")
     assert KEPT in user.last_text
     assert (await fsm_state(user.dp, user))[1]["draft"]["text"] == TEXT
+
+
+async def test_mandate_typed_in_the_side_question_offers_the_draft(
+    world, database, clock, make_client
+):
+    user = await _draft_then_contact(world, database, clock, make_client)
+    await user.send("/mandate")
+    assert "У вас есть неотправленный наказ." in user.last_text
+    await user.click("Продолжить")
+    assert (await fsm_state(user.dp, user))[1]["draft"]["text"] == TEXT
