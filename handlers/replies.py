@@ -140,5 +140,13 @@ async def end_aside(state: FSMContext) -> str | None:
     return await unfinished(state)
 
 
+async def resume_interrupted(state: FSMContext) -> None:
+    """A flow is about to start: a side question the person is still in goes, and the flow
+    it interrupted comes back — so that flow's own «continue or start anew?» sees its draft
+    instead of starting over it."""
+    if await unfinished(state) is None:
+        await end_aside(state)
+
+
 def with_note(text: str, note: str | None) -> str:
     return f"{text}\n\n{note}" if note else text

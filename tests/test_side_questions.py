@@ -90,3 +90,16 @@ async def test_mandate_typed_in_the_side_question_offers_the_draft(
     assert "У вас есть неотправленный наказ." in user.last_text
     await user.click("Продолжить")
     assert (await fsm_state(user.dp, user))[1]["draft"]["text"] == TEXT
+
+
+async def test_a_practices_draft_comes_back_for_share_practice_typed_in_a_side_question(
+    world, make_client
+):
+    user = make_client(world.foreign_member)
+    await user.send("/share_practice")
+    await user.send("Наставники для новых секретарей")  # the title: a draft worth keeping
+    await user.send("/checkin")
+    await user.send("/share_practice")
+    assert "У вас есть неотправленная практика «Наставники для новых секретарей»." in (
+        user.last_text
+    )

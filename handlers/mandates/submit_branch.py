@@ -21,7 +21,7 @@ from handlers import branch_picker
 from handlers.callbacks import PickCb, SubmitCb
 from handlers.mandates.answers import has_draft
 from handlers.mandates.form import MandateForm, ask
-from handlers.replies import end_aside, unfinished
+from handlers.replies import resume_interrupted
 from storage.models import Branch
 
 PURPOSE = "mnd"
@@ -41,8 +41,7 @@ async def begin(
     """/mandate: the form at once when the branch is known, else which branch. A draft
     with answers in it is not replaced without asking: continue it, or delete it — also
     when /mandate comes in a side question the draft was interrupted by."""
-    if await unfinished(state) is None:
-        await end_aside(state)
+    await resume_interrupted(state)
     if ask_first and await has_draft(state):
         builder = InlineKeyboardBuilder()
         for value in ("resume", "new"):

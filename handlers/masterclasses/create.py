@@ -59,6 +59,7 @@ from handlers.replies import (
     error_text,
     free_input,
     remove_message,
+    resume_interrupted,
     show_in_place,
     unfinished_work,
 )
@@ -105,6 +106,7 @@ async def _begin(
     message: Message, state: FSMContext, person: Person, session: AsyncSession, bot: Bot
 ) -> None:
     """A draft with answers in it is not replaced without asking: continue, or start anew."""
+    await resume_interrupted(state)
     title = _draft_title(await state.get_state(), await state.get_data())
     if title is None:
         await _start(message, state, person, session, bot)

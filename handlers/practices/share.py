@@ -54,6 +54,7 @@ from handlers.replies import (
     error_text,
     free_input,
     remove_message,
+    resume_interrupted,
     show_in_place,
     unfinished_work,
 )
@@ -91,6 +92,7 @@ async def _begin(
     if home_branch(person) is None:
         await bot.send_message(chat_id, error_text(PracticeError("practice_no_branch")))
         return
+    await resume_interrupted(state)
     title = _title(await state.get_state(), await data_of(state))
     if title is None:
         await _start(state, bot, chat_id, settings)
