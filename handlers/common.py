@@ -20,7 +20,7 @@ from handlers.menus import (
     person_keyboard,
     set_commands_for,
 )
-from handlers.replies import end_aside, leave_for_menu, unfinished, with_note
+from handlers.replies import leave_for_menu, resume_interrupted, with_note
 
 
 async def reload_person(session: AsyncSession, person_id: int, settings: Settings) -> Person:
@@ -67,7 +67,7 @@ def onboarding_hint(person: Person | None) -> str:
 async def cancel(message: Message, state: FSMContext, person: Person, bot: Bot) -> None:
     was_in_flow = await state.get_state() is not None
     # In a side question only the question is cancelled: the flow it interrupted comes back.
-    note = await end_aside(state) if await unfinished(state) is None else None
+    note = await resume_interrupted(state)
     if note is None:
         await state.clear()
     if not person.onboarded:

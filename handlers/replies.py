@@ -103,9 +103,7 @@ async def leave_for_menu(state: FSMContext) -> str | None:
     """Before the menu is shown: a flow with unfinished work is kept (its line is returned,
     to be shown under the menu), any other is left — a side question for the flow it
     interrupted, if there is one."""
-    note = await unfinished(state)
-    if note is None:
-        note = await end_aside(state)
+    note = await unfinished(state) or await resume_interrupted(state)
     if note is None:
         await state.clear()
     return note
@@ -128,24 +126,31 @@ async def ask_aside(state: FSMContext, step: State) -> None:
     await state.set_state(step)
 
 
-async def end_aside(state: FSMContext) -> str | None:
-    """The side question is over: back to the flow it interrupted, whose line is returned
-    to be said with the answer (the next message answers that flow again); or no state."""
+async def end_aside(state: FSMContext, forget: str | None = None) -> str | None:
+    """The side question is over (`forget`: its key in FSM data, dropped): back to the flow
+    it interrupted, whose line is returned to be said with the answer (the next message
+    answers that flow again); or no state."""
     back = (await state.get_data()).get(ASIDE)
+    dropped: dict[str, None] = {forget: None} if forget else {}
+    if back:
+        dropped[ASIDE] = None
+    if dropped:
+        await state.update_data(dropped)
     if not isinstance(back, str) or not back:
         await state.set_state(None)
         return None
-    await state.update_data({ASIDE: None})
     await state.set_state(back)
     return await unfinished(state)
 
 
-async def resume_interrupted(state: FSMContext) -> None:
-    """A flow is about to start: a side question the person is still in goes, and the flow
-    it interrupted comes back — so that flow's own «continue or start anew?» sees its draft
-    instead of starting over it."""
-    if await unfinished(state) is None:
-        await end_aside(state)
+async def resume_interrupted(state: FSMContext) -> str | None:
+    """Before the menu, /cancel or a flow's start: a side question the person is still in
+    goes and the flow it interrupted comes back, its line returned (so that flow's own
+    «continue or start anew?» sees its draft instead of starting over it). A state with
+    unfinished work of its own stays; any other is left."""
+    if await unfinished(state) is not None:
+        return None
+    return await end_aside(state)
 
 
 def with_note(text: str, note: str | None) -> str:

@@ -139,10 +139,8 @@ async def _write_changed(session: AsyncSession) -> None:
 
 # Built once: every update reads its state, and building a statement costs more than running it.
 _columns = FsmRecord.__table__.c
-_KEY, _STATE = (
-    bindparam("fsm_key", type_=_columns.key.type),
-    bindparam("fsm_state", type_=_columns.state.type),
-)
+_KEY = bindparam("fsm_key", type_=_columns.key.type)
+_STATE = bindparam("fsm_state", type_=_columns.state.type)
 _DATA = bindparam("fsm_data", type_=_columns.data.type)
 _AT = bindparam("fsm_at", type_=_columns.updated_at.type)
 _SELECT = select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == _KEY)

@@ -273,10 +273,10 @@ def _in_home_region(statement: _Select) -> _Select:
 
 
 # Built once, at import: every update reads its person, and building the statement anew
-# cost more than running it (about a sixth of an update's time with 100 in flight).
+# cost more than running it (about a sixth of an update's time with 100 in flight). Plain
+# columns, not the ORM object: loading a mapped User (identity map, attribute state) cost
+# more than the query, and the row is only read.
 _PERSON = _person_statement()
-# Plain columns, not the ORM object: loading a mapped User (identity map, attribute
-# state) cost more than the query, and the row is only read.
 _REFRESH = (
     update(User)
     .where(User.id == bindparam("user_id"))

@@ -280,8 +280,7 @@ async def rate(
 
 async def _leave_rating(state: FSMContext) -> str | None:
     """The question is over; the line of the flow it interrupted, if any (`end_aside`)."""
-    await state.update_data({RATING: None})
-    return await end_aside(state)
+    return await end_aside(state, forget=RATING)
 
 
 async def rating_words(

@@ -244,8 +244,7 @@ async def show_code(
 
 async def _leave(state: FSMContext) -> str | None:
     """The question is over; the line of the flow it interrupted, if any (`end_aside`)."""
-    await state.update_data({ATTEND: None})
-    return await end_aside(state)
+    return await end_aside(state, forget=ATTEND)
 
 
 def _code_question(title: str | None) -> str:

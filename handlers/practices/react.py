@@ -71,8 +71,7 @@ async def _data(state: FSMContext) -> dict[str, Any]:
 
 async def _leave(state: FSMContext) -> str | None:
     """The question is over; the line of the flow it interrupted, if any (`end_aside`)."""
-    await state.update_data({ASK: None})
-    return await end_aside(state)
+    return await end_aside(state, forget=ASK)
 
 
 async def _redraw(
