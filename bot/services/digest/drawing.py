@@ -7,7 +7,7 @@ big files; the digests get a pool of their own, as wide as the machine, started 
 first digest and kept. If the pool cannot be used, the work runs in a thread instead.
 
 All the children are started with the pool, and each, as it starts (`_warm`, the pool's
-initializer), imports matplotlib and openpyxl and makes its one chart figure
+initializer), imports matplotlib and XlsxWriter and makes its one chart figure
 (`chart.warm`: fonts loaded, the fixed parts drawn), so no digest pays for that. A
 digest's chart and workbook are made in one trip (`chart_and_workbook`).
 """

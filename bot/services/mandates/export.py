@@ -99,7 +99,7 @@ async def export_mandates_xlsx(
     start, end = _period(date_from, date_to, timezone)
     zone = ZoneInfo(timezone)
     in_scope = and_(staff_scope(person), Mandate.created_at >= start, Mandate.created_at < end)
-    # Writing the file is CPU work of seconds for a big branch, and openpyxl is pure Python:
+    # Writing the file is CPU work of seconds for a big branch, and XlsxWriter is pure Python:
     # in a thread it would hold the GIL and stall every other update, so it runs in a
     # child process. Everything it needs, texts included, goes to it as plain data.
     sheets = (

@@ -1,8 +1,10 @@
 """Writing an `.xlsx` from plain rows, off the bot's process.
 
-openpyxl's write-only mode streams rows instead of holding cell objects, so 10,000
-mandates stay cheap in memory; the writing runs in a child process, so its seconds of
-pure Python do not hold the bot's GIL (see `off_process`).
+XlsxWriter's constant-memory mode writes each row out to a temporary file as soon as the
+next begins, so 10,000 mandates stay cheap in memory, and it writes about twice as fast as
+openpyxl's write-only mode (openpyxl stays for reading the files people upload). The
+writing runs in a child process, so its seconds of pure Python do not hold the bot's GIL
+(see `off_process`).
 """
 
 from __future__ import annotations
@@ -15,56 +17,131 @@ import io
 import itertools
 import multiprocessing
 import os
+import re
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+import xlsxwriter
+
+# Characters XML 1.0 cannot hold: dropped from user text (XlsxWriter would write them as
+# `_xHHHH_` escapes, which readers show literally).
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+_OPTIONS = {
+    "constant_memory": True,
+    # People's text is text: «=HYPERLINK(…)» is not run, «http://…» is not made a link
+    # (Excel allows 65,530 links a sheet), «0012» keeps its zeros.
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 
 
-def _value(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """A value as openpyxl should store it. Plain values go as they are (cheap: openpyxl
-    reuses one cell for them); only text that would turn into a formula gets its own cell."""
-    if not isinstance(value, str):
-        return value
-    if ILLEGAL_CHARACTERS_RE.search(value):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith("="):
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"  # user text, never a formula («=HYPERLINK(…)» stays text)
-        return cell
-    return value
+_EPOCH = datetime(1899, 12, 30)  # day 0 of Excel's dates from 1 March 1900 on
 
 
-def _sheet(
-    workbook: Workbook,
-    title: str,
-    headers: Sequence[str],
-    widths: Sequence[int],
-    rows: Iterable[list[Any]],
-    freeze: bool = False,
-) -> WriteOnlyWorksheet:
-    sheet = workbook.create_sheet(title)
-    if freeze:  # before the first row: a write-only sheet writes its views with it
-        sheet.freeze_panes = "A2"
-    for index, width in enumerate(widths):
-        letter = chr(ord("A") + index)
-        sheet.column_dimensions[letter].width = width
-    bold = Font(bold=True)
-    header = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, text)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        sheet.append([_value(sheet, value) for value in row])
-    return sheet
+def _serial(moment: date) -> float:
+    """A wall-clock date or time as Excel's day number, as XlsxWriter's `write_datetime`
+    computes it but eight times faster (a time zone, if any, is dropped: the sheet shows
+    wall-clock time). Exports are tens of thousands of these."""
+    if not isinstance(moment, datetime):
+        moment = datetime(moment.year, moment.month, moment.day)
+    delta = moment.replace(tzinfo=None) - _EPOCH
+    return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+
+
+class _Sheet:
+    """One sheet being written: its rows go at the end, in order."""
+
+    def __init__(
+        self,
+        workbook: xlsxwriter.Workbook,
+        title: str,
+        headers: Sequence[str],
+        widths: Sequence[int],
+        freeze: bool,
+    ) -> None:
+        self.sheet = workbook.add_worksheet(title)
+        self.moment = workbook.add_format({"num_format": "dd.mm.yyyy hh:mm"})
+        self.day = workbook.add_format({"num_format": "dd.mm.yyyy"})
+        self.plain = workbook.add_format()
+        if freeze:
+            self.sheet.freeze_panes(1, 0)
+        for index, width in enumerate(widths):
+            self.sheet.set_column(index, index, width)
+        self.sheet.write_row(0, 0, list(headers), workbook.add_format({"bold": True}))
+        self.next_row = 1
+
+    def append(self, rows: Iterable[Sequence[Any]]) -> None:
+        # The innermost loop of every export: the methods are looked up once.
+        sheet, number = self.sheet, self.next_row
+        write_string, write_number = sheet.write_string, sheet.write_number
+        for row in rows:
+            for column, value in enumerate(row):
+                kind = type(value)
+                if kind is str:
+                    if not value:
+                        continue  # an empty cell, not empty text for a reader to trip on
+                    if _ILLEGAL.search(value) or value.startswith("<r>"):
+                        self._odd_text(number, column, value)
+                    else:
+                        write_string(number, column, value)
+                elif kind is int or kind is float:
+                    write_number(number, column, value)
+                elif value is not None:
+                    self._other(number, column, value)
+            number += 1
+        self.next_row = number
+
+    def _other(self, row: int, column: int, value: Any) -> None:
+        if isinstance(value, datetime):
+            self.sheet.write_number(row, column, _serial(value), self.moment)
+        elif isinstance(value, date):
+            self.sheet.write_number(row, column, _serial(value), self.day)
+        elif isinstance(value, bool):
+            self.sheet.write_boolean(row, column, value)
+        elif isinstance(value, int | float):
+            self.sheet.write_number(row, column, value)
+        else:
+            self._odd_text(row, column, str(value))
+
+    def _odd_text(self, row: int, column: int, value: str) -> None:
+        value = _ILLEGAL.sub("", value)
+        if value.startswith("<r>") and value.endswith("</r>"):
+            # XlsxWriter takes such a string for rich-text XML of its own and writes it
+            # unescaped; as two runs of plain text it is escaped like any other.
+            self.sheet.write_rich_string(row, column, value[:1], self.plain, value[1:])
+        elif value:
+            self.sheet.write_string(row, column, value)
+
+
+class _Book:
+    """A workbook being written, with the folder of its temporary files (removed when it
+    is saved or dropped)."""
+
+    def __init__(self, sheets: tuple[tuple[str, list[str], list[int]], ...], freeze: bool):
+        self.folder = tempfile.TemporaryDirectory(prefix="pervichka-xlsx-")
+        self.buffer = io.BytesIO()
+        self.workbook = xlsxwriter.Workbook(self.buffer, {**_OPTIONS, "tmpdir": self.folder.name})
+        self.sheets = [_Sheet(self.workbook, *sheet, freeze) for sheet in sheets]
+
+    def save(self) -> bytes:
+        try:
+            self.workbook.close()
+            return self.buffer.getvalue()
+        finally:
+            self.folder.cleanup()
+
+    def drop(self) -> None:
+        # Closing is the one public way to close the sheets' temporary files; the
+        # half-written file it makes is thrown away.
+        with contextlib.suppress(Exception):
+            self.workbook.close()
+        self.folder.cleanup()
 
 
 def build_workbook(
@@ -75,47 +152,40 @@ def build_workbook(
     """The .xlsx of sheets (title, headers, widths) filled with `rows`, one list per sheet,
     in one go (what `StreamedWorkbook` does chunk by chunk); `freeze_header` keeps each
     sheet's header row in sight while scrolling."""
-    workbook = Workbook(write_only=True)
-    for (title, headers, widths), sheet_rows in zip(sheets, rows, strict=True):
-        _sheet(workbook, title, headers, widths, sheet_rows, freeze_header)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    book = _Book(sheets, freeze_header)
+    for sheet, sheet_rows in zip(book.sheets, rows, strict=True):
+        sheet.append(sheet_rows)
+    return book.save()
 
 
 # --- a workbook written chunk by chunk ---------------------------------------------------------
 #
-# The workbooks being written in this process (the child), by key. openpyxl's write-only
-# sheets stream their rows to temporary files, so a workbook here holds about one chunk
-# in memory however many rows it gets.
-_open_books: dict[str, tuple[Workbook, list[WriteOnlyWorksheet]]] = {}
+# The workbooks being written in this process (the child), by key. Their sheets write
+# each row to a temporary file, so a workbook here holds about one chunk in memory however
+# many rows it gets.
+_open_books: dict[str, _Book] = {}
 
 
 def open_book(key: str, sheets: tuple[tuple[str, list[str], list[int]], ...]) -> None:
-    """Start the workbook `key` with its sheets (title, headers, widths), headers only."""
-    workbook = Workbook(write_only=True)
-    _open_books[key] = (workbook, [_sheet(workbook, *sheet, rows=()) for sheet in sheets])
+    """Start the workbook `key` with its sheets (title, headers, widths), headers only (kept
+    in sight while scrolling)."""
+    _open_books[key] = _Book(sheets, freeze=True)
 
 
 def append_rows(key: str, sheet: int, rows: list[list[Any]]) -> None:
     """Rows at the end of the workbook's sheet number `sheet`."""
-    target = _open_books[key][1][sheet]
-    for row in rows:
-        target.append([_value(target, value) for value in row])
+    _open_books[key].sheets[sheet].append(rows)
 
 
 def close_book(key: str) -> bytes:
     """The finished file; the workbook is forgotten."""
-    workbook, _ = _open_books.pop(key)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return _open_books.pop(key).save()
 
 
 def drop_book(key: str) -> None:
     """Forget an unfinished workbook (its export failed half-way)."""
     if (book := _open_books.pop(key, None)) is not None:
-        book[0].close()
+        book.drop()
 
 
 # One child process for the whole bot, started at the first export and kept for the next:

@@ -1,6 +1,6 @@
 """The organiser's list of people: seated ones in the order they got their seat, then the
 queue in order, each with their branch; those who left come last. And its `.xlsx`, written
-by `mandates.workbook` (write-only openpyxl, in a child process) like the mandates export.
+by `mandates.workbook` (XlsxWriter, in a child process) like the mandates export.
 """
 
 from __future__ import annotations

@@ -11,9 +11,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+import xlsxwriter
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.services.errors import InvalidInput
@@ -99,28 +98,24 @@ def template() -> bytes:
     """An .xlsx to fill in: the header on the first sheet (every column formatted as text,
     so Excel keeps 20-03 a branch number and not a date); what each column means, with an
     example, on the second, where a forgotten example is never imported."""
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None  # a new workbook has its one sheet
-    sheet.title = t("structure.template.sheet")
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, column in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = max(16, len(column) + 4)
-        for row in range(1, 500):
-            sheet.cell(row=row, column=index).number_format = "@"
-    notes = workbook.create_sheet(t("structure.template.notes_sheet"))
-    notes.append([t(f"structure.template.{key}") for key in ("column", "meaning", "example")])
-    for column in COLUMNS:
-        notes.append(
-            [column, t(f"structure.columns.{column}"), t(f"structure.template.examples.{column}")]
-        )
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    for letter, width in (("A", 18), ("B", 70), ("C", 36)):
-        notes.column_dimensions[letter].width = width
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook = xlsxwriter.Workbook(buffer, {"strings_to_numbers": False})
+    bold, text = workbook.add_format({"bold": True}), workbook.add_format({"num_format": "@"})
+    sheet = workbook.add_worksheet(t("structure.template.sheet"))
+    for index, column in enumerate(COLUMNS):
+        sheet.set_column(index, index, max(16, len(column) + 4), text)
+    sheet.write_row(0, 0, list(COLUMNS), bold)
+    notes = workbook.add_worksheet(t("structure.template.notes_sheet"))
+    for index, width in enumerate((18, 70, 36)):
+        notes.set_column(index, index, width)
+    notes.write_row(
+        0, 0, [t(f"structure.template.{key}") for key in ("column", "meaning", "example")], bold
+    )
+    for row, column in enumerate(COLUMNS, start=1):
+        notes.write_row(
+            row,
+            0,
+            [column, t(f"structure.columns.{column}"), t(f"structure.template.examples.{column}")],
+        )
+    workbook.close()
     return buffer.getvalue()
