@@ -73,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
         "--delays", default="50,200", help="Bot API delays in ms for --only delayed (50,200)"
     )
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="with --postgres-url, --only delayed also runs the bot as this many processes "
+        "sharing the database (as the webhook setup does)",
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get("TEST_POSTGRES_URL"),
         help="the delayed benchmark on this PostgreSQL database (wiped!) instead of SQLite, "
@@ -153,7 +160,9 @@ async def _run(args: argparse.Namespace, sizes: dict[str, int]) -> list[Result]:
         delays = [int(ms) / 1000 for ms in args.delays.split(",")]
         # 1,000 members; at 200 ms fewer of them press, so the slow "before" run ends.
         active = {d: (1000, 60) if d < 0.1 else (300, 20) for d in delays}
-        results += await delayed_api_bench.run(delays, 1000, active, args.postgres_url)
+        results += await delayed_api_bench.run(
+            delays, 1000, active, args.postgres_url, args.processes
+        )
     if args.only in (None, "masterclasses"):
         results += await masterclass_bench.run(
             sizes["mc_people"], sizes["mc_seats"], sizes["mc_reminders"]

@@ -13,16 +13,24 @@ kind of delayed session: the *echo* (aiogram alone, the handler answers the text
 *one-transaction floor* (the handler reads the person and records the update's id in one
 transaction of the same `Database`, commits, then answers) — what any bot that keeps its
 state in this database must pay at least.
+
+With `--processes N` on PostgreSQL, the same members are also spread over N bot processes
+sharing the database (`bench_processes`), as the webhook setup behind a proxy runs them:
+SQLite has one writer and one process, PostgreSQL is what lets the bot grow past one core.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import logging
+import multiprocessing
 import random
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +40,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import Chat, Message, MessageEntity, Update, User
 from sqlalchemy import func, select, text
 
-from bench import Result, bench_settings, count_statements, migrated_database
+from bench import Result, bench_settings, count_statements, mandate_members, migrated_database
 from bench.mandate_members import ChatRecorder, Member, StepFailed
 from bench.mandate_submissions import SUBMITTERS_FROM, _Conversations, _submit, seed_submitters
 from bot.app import build_bot, build_dispatcher
@@ -102,47 +110,163 @@ async def _member_script(
         log.broken += 1
 
 
+@dataclass
+class _Share:
+    """What one process's members did: its timed window, their latencies, what broke."""
+
+    started: float
+    ended: float
+    cpu: float
+    latencies: list[float]
+    statements: int
+    broken: int
+    errors: int
+
+
+async def _run_members(
+    settings: Settings,
+    database: Database,
+    delay: float,
+    homes: dict[int, int],
+    warmup: int,
+    members: list[tuple[int, bool]],
+    start: Callable[[], object] = lambda: None,
+) -> _Share:
+    """`warmup` submits a mandate untimed; then, once `start()` returned, every one of
+    `members` (user id, whether they submit) presses a menu and maybe submits, all at once
+    with at most IN_FLIGHT updates in flight."""
+    recorder = DelayedRecorder(delay)
+    bot = build_bot(settings, session=recorder)
+    dp = build_dispatcher(settings, database, start_background=False)
+    await dp.emit_startup(bot=bot, dispatcher=dp, **dp.workflow_data)
+    in_flight = asyncio.Semaphore(IN_FLIGHT)
+    log = _Conversations(homes, random.Random(3))
+    rng = random.Random(5)
+    people = [Member(dp, bot, recorder, user_id, in_flight) for user_id, _ in members]  # type: ignore[arg-type]
+    try:
+        await _member_script(Member(dp, bot, recorder, warmup), 1, True, log, rng)
+        statements = count_statements(database)
+        start()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        await asyncio.gather(
+            *(
+                _member_script(m, 1, submits, log, rng)
+                for m, (_, submits) in zip(people, members, strict=True)
+            )
+        )
+        ended, cpu = time.perf_counter(), time.process_time() - cpu_started
+    finally:
+        await dp.emit_shutdown(bot=bot, dispatcher=dp, **dp.workflow_data)
+    latencies = [x for m in people for x in m.latencies]
+    return _Share(started, ended, cpu, latencies, statements[0], log.broken, recorder.errors())
+
+
+async def _saved(database: Database, cast: list[tuple[int, bool]]) -> int:
+    """How many of the submitting members' mandates were saved."""
+    submitting = [user_id for user_id, submits in cast if submits]
+    async with database.reading() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Mandate).where(Mandate.author_id.in_(submitting))
+        )
+    return count or 0
+
+
+def _result(
+    name: str, shares: list[_Share], saved: int, members: int, cast: list[tuple[int, bool]]
+) -> Result:
+    latencies = [x for share in shares for x in share.latencies]
+    seconds = max(s.ended for s in shares) - min(s.started for s in shares)
+    submitters = sum(submits for _, submits in cast)
+    notes = [
+        f"{members:,} members, {len(cast):,} pressing, {submitters} submitting: "
+        f"{saved}/{submitters} saved, "
+        f"{sum(s.broken for s in shares)} broken, {sum(s.errors for s in shares)} errors",
+        f"{sum(s.statements for s in shares) / len(latencies):.1f} SQL/update",
+        f"{sum(s.cpu for s in shares) / len(latencies) * 1000:.1f} ms CPU/update",
+        p95(latencies),
+    ]
+    return Result(name, len(latencies), seconds, "; ".join(notes))
+
+
+def _cast(
+    homes: dict[int, int], active: int, submitters: int
+) -> tuple[int, list[tuple[int, bool]]]:
+    """The warm-up member and the `active` timed ones, the first `submitters` submitting."""
+    ids = list(homes)
+    return ids[0], [(user_id, n < submitters) for n, user_id in enumerate(ids[1 : active + 1])]
+
+
 async def bench_bot(
     delay: float, members: int, active: int, submitters: int, postgres_url: str | None
 ) -> tuple[Result, int]:
     async with _database(postgres_url) as (settings, database):
         homes = await seed_submitters(database, members)
-        recorder = DelayedRecorder(delay)
-        bot = build_bot(settings, session=recorder)
-        dp = build_dispatcher(settings, database, start_background=False)
-        await dp.emit_startup(bot=bot, dispatcher=dp, **dp.workflow_data)
-        in_flight = asyncio.Semaphore(IN_FLIGHT)
-        people = [Member(dp, bot, recorder, user_id, in_flight) for user_id in homes]  # type: ignore[arg-type]
-        log = _Conversations(homes, random.Random(3))
-        rng = random.Random(5)
-        await _member_script(people.pop(0), 1, True, log, rng)  # warm-up, untimed
-        people = people[:active]
-        statements = count_statements(database)
-        try:
-            started, cpu_started = time.perf_counter(), time.process_time()
-            await asyncio.gather(
-                *(_member_script(m, 1, n < submitters, log, rng) for n, m in enumerate(people))
-            )
-            seconds = time.perf_counter() - started
-            cpu = time.process_time() - cpu_started
-        finally:
-            await dp.emit_shutdown(bot=bot, dispatcher=dp, **dp.workflow_data)
-        async with database.reading() as session:
-            saved = await session.scalar(
-                select(func.count())
-                .select_from(Mandate)
-                .where(Mandate.author_id >= SUBMITTERS_FROM)
-            )
-    latencies = [x for m in people for x in m.latencies]
-    notes = [
-        f"{members:,} members, {active:,} pressing, {submitters} submitting: "
-        f"{saved}/{submitters} saved, {log.broken} broken, {recorder.errors()} errors",
-        f"{statements[0] / len(latencies):.1f} SQL/update",
-        f"{cpu / len(latencies) * 1000:.1f} ms CPU/update",
-        p95(latencies),
-    ]
+        warmup, cast = _cast(homes, active, submitters)
+        share = await _run_members(settings, database, delay, homes, warmup, cast)
+        saved = await _saved(database, cast)
     name = f"bot, {delay * 1000:.0f} ms API, {IN_FLIGHT} in flight"
-    return Result(name, len(latencies), seconds, "; ".join(notes)), len(latencies)
+    return _result(name, [share], saved, members, cast), len(share.latencies)
+
+
+def _process_share(
+    postgres_url: str,
+    delay: float,
+    homes: dict[int, int],
+    warmup: int,
+    members: list[tuple[int, bool]],
+    first_id: int,
+    ready: Any,
+    results: Any,
+) -> None:
+    """One bot process of `bench_processes` (run in a child): its own dispatcher and pool
+    over the shared PostgreSQL database, its own update ids."""
+    mandate_members._ids = itertools.count(first_id)
+    logging.disable(logging.WARNING)
+
+    async def main() -> _Share:
+        settings = bench_settings(Path(tempfile.gettempdir()), database_url=postgres_url)
+        database = Database(postgres_url)
+        try:
+            return await _run_members(settings, database, delay, homes, warmup, members, ready.wait)
+        finally:
+            await database.dispose()
+
+    results.put(asyncio.run(main()))
+
+
+async def bench_processes(
+    delay: float, members: int, active: int, submitters: int, postgres_url: str, processes: int
+) -> Result:
+    """The same members spread over `processes` bot processes sharing one PostgreSQL
+    database, as the webhook setup behind a proxy runs it; each member's updates go to one
+    process (the proxy's other half, Redis, keeps them in order across processes)."""
+    async with _database(postgres_url) as (_settings, database):
+        homes = await seed_submitters(database, members)
+        warmup, cast = _cast(homes, active, submitters)
+        # One warm-up member a process: WARMUP, then the last of the cast.
+        timed = cast[: len(cast) - (processes - 1)]
+        warmups = [warmup] + [user_id for user_id, _ in cast[len(timed) :]]
+        context = multiprocessing.get_context("spawn")
+        ready, results = context.Barrier(processes), context.Queue()
+        children = [
+            context.Process(
+                target=_process_share,
+                args=(
+                    postgres_url, delay, homes, warmups[k],
+                    timed[k::processes], 10_000_000 * (k + 1), ready, results,
+                ),
+            )
+            for k in range(processes)
+        ]  # fmt: skip
+        for child in children:
+            child.start()
+        # A child that died never answers: the run fails after ten minutes, not never.
+        shares = [await asyncio.to_thread(results.get, timeout=600) for _ in children]
+        for child in children:
+            await asyncio.to_thread(child.join)
+        saved = await _saved(database, timed)
+    name = f"bot, {delay * 1000:.0f} ms API, {processes} processes × {IN_FLIGHT} in flight"
+    return _result(name, shares, saved, members, timed)
 
 
 def _updates(total: int, users: int) -> list[Update]:
@@ -217,21 +341,31 @@ async def run(
     members: int,
     active: dict[float, tuple[int, int]],
     postgres_url: str | None = None,
+    processes: int = 1,
 ) -> list[Result]:
     """For each delay: the bot (`active[delay]` = members pressing, of them submitting),
-    the floor and the echo over as many updates; and the bot/floor ratio."""
+    the floor and the echo over as many updates; and the bot/floor ratio. On PostgreSQL
+    with `processes` > 1, also the same members over that many bot processes."""
     results: list[Result] = []
     for delay in delays:
         pressing, submitting = active[delay]
         bot_result, total = await bench_bot(delay, members, pressing, submitting, postgres_url)
         floor = await bench_floor(delay, total, members, postgres_url)
         echo = await bench_echo(delay, total, members)
-        ratio = bot_result.rate / floor.rate
-        bot_result = Result(
-            bot_result.name,
-            bot_result.items,
-            bot_result.seconds,
-            f"{bot_result.notes}; {ratio:.2f} of the floor",
-        )
-        results += [bot_result, floor, echo]
+        bots = [bot_result]
+        if postgres_url and processes > 1:
+            bots.append(
+                await bench_processes(delay, members, pressing, submitting, postgres_url, processes)
+            )
+        for result in bots:
+            ratio = result.rate / floor.rate
+            results.append(
+                Result(
+                    result.name,
+                    result.items,
+                    result.seconds,
+                    f"{result.notes}; {ratio:.2f} of the floor",
+                )
+            )
+        results += [floor, echo]
     return results
