@@ -50,7 +50,8 @@ def _the_pool() -> ProcessPoolExecutor:
 
 
 def _warm() -> None:
-    from bot.services.digest import chart, workbook  # noqa: F401  (imported: warm)
+    from bot.services.digest import chart
+    from bot.services.mandates import workbook  # noqa: F401  (imported: XlsxWriter warm)
 
     chart.warm()
 

@@ -28,7 +28,8 @@ from typing import Any
 import xlsxwriter
 
 # Characters XML 1.0 cannot hold: dropped from user text (XlsxWriter would write them as
-# `_xHHHH_` escapes, which readers show literally).
+# `_xHHHH_` escapes, which Excel turns back into invisible characters and other readers
+# show as they are).
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 _OPTIONS = {
