@@ -65,6 +65,24 @@ def count_statements(database: Database) -> list[int]:
     return counter
 
 
+def peak_rss_kib() -> int:
+    """This process's peak resident set in KiB (run it in the child to be measured).
+
+    Linux's `ru_maxrss` survives `execve`, so a spawned child would report the parent's
+    size at the fork; `VmHWM` belongs to the address space and starts over at the exec.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def percentiles(latencies: list[float], digits: int = 1) -> str:
     """ "p50 … ms, p99 … ms" of latencies in seconds."""
     cuts = statistics.quantiles(latencies, n=100)

@@ -43,7 +43,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench import Result, bench_settings, format_table, migrated_database
+from bench import Result, bench_settings, format_table, migrated_database, peak_rss_kib
 from bench.dispatcher_bench import _Updates
 from bot.app import DUE_WORK_CONCURRENCY, build_bot, build_dispatcher
 from bot.clock import SystemClock
@@ -368,17 +368,11 @@ async def bench_digests(
     ]
 
 
-def _peak_rss() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 async def _child_peak_rss() -> int:
     from bot.services.digest import drawing
 
     pool = drawing._the_pool()
-    return await asyncio.get_running_loop().run_in_executor(pool, _peak_rss)
+    return await asyncio.get_running_loop().run_in_executor(pool, peak_rss_kib)
 
 
 async def run(

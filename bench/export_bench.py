@@ -9,7 +9,7 @@ the wall time says little; on an idle one it is about the sum of the two CPU fig
 the rows are handed over at once, and about the larger one when they are streamed).
 Memory is the bot process's own: the peak of Python
 allocations during one more run (tracemalloc, which slows that run down, so it is not
-timed), and the child's peak resident set (`ru_maxrss` of the child, asked of it).
+timed), and the child's peak resident set (asked of it, `bench.peak_rss_kib`).
 
 Standalone: `python -m bench.export_bench --sizes 2000,10000 [--save folder]`; `--save`
 keeps each workbook, to compare the files of two commits.
@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
-from bench import Result, bench_settings, format_table, migrated_database
+from bench import Result, bench_settings, format_table, migrated_database, peak_rss_kib
 from bench.big_branch_seed import seed_big_branch
 from bot.services.mandates import export as mandate_export
 from bot.services.people import load_person
@@ -51,13 +51,6 @@ def _child_cpu() -> float:
 
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def _child_peak_rss() -> int:
-    """The child's peak resident set in KiB (run in the child)."""
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 async def bench_export(size: int, save: Path | None = None) -> Result:
@@ -97,7 +90,7 @@ async def bench_export(size: int, save: Path | None = None) -> Result:
             await export()
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            child = await _in_child(_child_peak_rss)
+            child = await _in_child(peak_rss_kib)
         finally:
             await database.dispose()
     if save is not None:
